@@ -1,0 +1,53 @@
+// Serving on Bun with Bun.serve. The client address comes from server.requestIP(req) (null on a Unix
+// listener). Bun closes connections idle for `idleTimeout` (at most 255 s), which would cut long SSE streams,
+// so a streamed response switches the timeout off for its request.
+import { normaliseAddress } from "../../connection-info.ts";
+import type { FetchHandler, RunningServer, ServeOptions } from "../types.ts";
+
+interface BunServer {
+  port: number;
+  hostname: string;
+  requestIP(req: Request): { address: string; port: number } | null;
+  timeout(req: Request, seconds: number): void;
+  stop(closeActive?: boolean): Promise<void>;
+}
+interface BunServeLike {
+  serve(options: {
+    hostname: string;
+    port: number;
+    idleTimeout?: number;
+    fetch(req: Request, server: BunServer): Response | Promise<Response>;
+  }): BunServer;
+}
+
+export async function serveBun(handler: FetchHandler, options: ServeOptions): Promise<RunningServer> {
+  const Bun = (globalThis as unknown as { Bun: BunServeLike }).Bun;
+  let localAddress = options.host;
+  const server = Bun.serve({
+    hostname: options.host,
+    port: options.port,
+    idleTimeout: 255,
+    async fetch(req, srv) {
+      const ip = srv.requestIP(req);
+      const response = await handler(req, {
+        remoteAddress: normaliseAddress(ip?.address),
+        ...(ip ? { remotePort: ip.port } : {}),
+        localAddress,
+        localPort: srv.port,
+        tls: false,
+      });
+      if (response.body) srv.timeout(req, 0);
+      return response;
+    },
+  });
+  localAddress = normaliseAddress(server.hostname) || options.host;
+  return {
+    port: server.port,
+    host: options.host,
+    close: async (graceMs = 10_000) => {
+      const timer = setTimeout(() => void server.stop(true), graceMs);
+      await server.stop(false);
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,87 @@
+// The JSON config file: `{ "listen", "document-root", "routes": [ { "path", "target", ...route keys,
+// "env": {...}, "set-env-if": [...] } ] }`, validated with errors that name the path in the file.
+import { ConfigError } from "./errors.ts";
+import { buildRoute } from "./proxy-pass.ts";
+import { applyRouteKey, type MutableRouteOptions } from "./route-keys.ts";
+import { compileSetEnvIf } from "./set-env-if.ts";
+import { ROUTE_DEFAULTS, type RouteConfig } from "./types.ts";
+import { parseSize, scalarText } from "./values.ts";
+import { parseListen, type ListenAddress } from "./listen.ts";
+
+export interface FileConfig {
+  listen?: ListenAddress;
+  documentRoot?: string;
+  routes: RouteConfig[];
+  maxHeadLine?: number;
+  maxHead?: number;
+}
+
+const TOP_KEYS = ["listen", "document-root", "routes", "max-head-line", "max-head"];
+
+export function parseJsonConfig(text: string, file: string): FileConfig {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(file, `not valid JSON: ${(e as Error).message}`);
+  }
+  if (!isObject(doc)) throw new ConfigError(file, "the top level must be an object");
+  for (const k of Object.keys(doc)) {
+    if (!TOP_KEYS.includes(k)) throw new ConfigError(`${file}: ${k}`, `unknown key (known: ${TOP_KEYS.join(", ")})`);
+  }
+  const out: FileConfig = { routes: [] };
+  const at = (path: string) => `${file}: ${path}`;
+  if (doc.listen !== undefined) out.listen = wrap(at("listen"), () => parseListen(scalarText(doc.listen)));
+  if (doc["document-root"] !== undefined) {
+    const root = doc["document-root"];
+    if (typeof root !== "string" || !root.startsWith("/")) throw new ConfigError(at("document-root"), "must be an absolute path");
+    out.documentRoot = root;
+  }
+  if (doc["max-head-line"] !== undefined) out.maxHeadLine = wrap(at("max-head-line"), () => parseSize(scalarText(doc["max-head-line"])));
+  if (doc["max-head"] !== undefined) out.maxHead = wrap(at("max-head"), () => parseSize(scalarText(doc["max-head"])));
+  if (doc.routes !== undefined) {
+    if (!Array.isArray(doc.routes)) throw new ConfigError(at("routes"), "must be a list");
+    out.routes = doc.routes.map((r, i) => parseRoute(r, at(`routes[${i}]`)));
+  }
+  return out;
+}
+
+function parseRoute(raw: unknown, where: string): RouteConfig {
+  if (!isObject(raw)) throw new ConfigError(where, "must be an object");
+  if (typeof raw.path !== "string") throw new ConfigError(`${where}.path`, "required, a string such as \"/php/\"");
+  if (typeof raw.target !== "string") throw new ConfigError(`${where}.target`, "required, a string such as \"fcgi://127.0.0.1:9000/srv/app/\"");
+  const draft: MutableRouteOptions = { ...ROUTE_DEFAULTS };
+  for (const [key, value] of Object.entries(raw)) {
+    if (key === "path" || key === "target") continue;
+    if (key === "env") {
+      draft.env = wrap(`${where}.env`, () => envEntries(value));
+    } else if (key === "set-env-if") {
+      draft.setEnvIf = wrap(`${where}.set-env-if`, () => compileSetEnvIf(value, "rules"));
+    } else {
+      wrap(`${where}.${key}`, () => applyRouteKey(draft, key, scalarText(value)));
+    }
+  }
+  return buildRoute(raw.path, raw.target, draft, where);
+}
+
+function envEntries(v: unknown): Array<[string, string]> {
+  if (!isObject(v)) throw "must be an object of NAME: VALUE strings";
+  return Object.entries(v).map(([k, val]) => {
+    if (typeof val !== "string") throw `${k}: must be a string`;
+    if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(k)) throw `"${k}" is not a valid variable name`;
+    return [k, val];
+  });
+}
+
+function wrap<T>(where: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (problem) {
+    if (problem instanceof ConfigError) throw problem;
+    throw new ConfigError(where, problem instanceof Error ? problem.message : String(problem));
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}

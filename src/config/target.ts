@@ -1,0 +1,47 @@
+// Parses ProxyPass targets: `fcgi://host[:port]/path` and `unix:/path/to.sock|fcgi://localhost/path`.
+// Only configuration may name a unix socket (CVE-2021-40438: never derive it from a request).
+import type { Target } from "./types.ts";
+
+/** Apache's default port for fcgi:// (proxy_util.c's scheme table). */
+export const FCGI_DEFAULT_PORT = 8000;
+
+export function parseTarget(text: string): Target {
+  const bar = text.indexOf("|");
+  if (/^unix:/i.test(text)) {
+    if (bar < 0) throw `"${text}" needs the form unix:/path/to.sock|fcgi://localhost/path`;
+    const path = text.slice(5, bar);
+    if (!path.startsWith("/")) throw `the unix socket path in "${text}" must be absolute`;
+    const url = parseFcgiUrl(text.slice(bar + 1), text);
+    return { endpoint: { kind: "unix", path }, filenamePrefix: `proxy:fcgi://${url.hostForName}`, path: url.path, text };
+  }
+  if (bar >= 0) throw `"${text}": only a unix: target may contain "|"`;
+  const url = parseFcgiUrl(text, text);
+  const portPart = url.port === FCGI_DEFAULT_PORT ? "" : `:${url.port}`;
+  return {
+    endpoint: { kind: "tcp", host: url.host, port: url.port },
+    filenamePrefix: `proxy:fcgi://${url.hostForName}${portPart}`,
+    path: url.path,
+    text,
+  };
+}
+
+interface FcgiUrl { host: string; hostForName: string; port: number; path: string }
+
+function parseFcgiUrl(text: string, whole: string): FcgiUrl {
+  // `fcgi:/path` (no authority) is accepted after unix:, as Apache does, meaning localhost.
+  const m = /^fcgi:(?:\/\/(\[[0-9a-fA-F:.]+\]|[^/:?#@[\]]*)(?::(\d*))?)?(\/[^?#]*)?$/i.exec(text);
+  if (!m) throw `"${whole}" is not a valid fcgi:// target`;
+  const rawHost = (m[1] ?? "localhost").toLowerCase();
+  if (rawHost === "") throw `"${whole}" has no host`;
+  const port = m[2] === undefined || m[2] === "" ? FCGI_DEFAULT_PORT : Number(m[2]);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw `"${whole}" has an invalid port`;
+  let path: string;
+  try {
+    path = decodeURIComponent(m[3] ?? "");
+  } catch {
+    throw `"${whole}" has a malformed %-escape in its path`;
+  }
+  if (/[\0-\x1f\x7f?]/.test(path)) throw `"${whole}" has a control character or "?" in its path`;
+  const host = rawHost.startsWith("[") ? rawHost.slice(1, -1) : rawHost;
+  return { host, hostForName: rawHost, port, path };
+}

@@ -1,0 +1,73 @@
+// The validated configuration: what every parser (CLI flags, JSON file, later Apache import) produces and
+// what the gateway consumes. Units are normalised here: milliseconds and bytes.
+import type { Endpoint } from "../transport/types.ts";
+
+/** How SCRIPT_FILENAME is spelled (Apache's ProxyFCGIBackendType). */
+export type BackendType = "FPM" | "GENERIC";
+/** How PATH_INFO is derived (Apache's proxy-fcgi-pathinfo, plus `none`, the ProxyPass default). */
+export type PathInfoMode = "none" | "first-dot" | "last-dot" | "unescape" | "full";
+/** What to do with a request body of unknown length. */
+export type RequestBuffering = "spool" | "stream";
+
+/** A parsed `fcgi://host[:port]/path` or `unix:/sock|fcgi://localhost/path` target. */
+export interface Target {
+  readonly endpoint: Endpoint;
+  /** `proxy:fcgi://host[:port]`, as Apache puts it before the path in SCRIPT_FILENAME (port 8000 left out). */
+  readonly filenamePrefix: string;
+  /** The decoded path of the target URL, e.g. `/srv/app/` (may be empty). */
+  readonly path: string;
+  /** The target as configured, for logs and errors. */
+  readonly text: string;
+}
+
+/** One ProxyFCGISetEnvIf-like rule, compiled. */
+export interface SetEnvIfRule {
+  readonly if?: { readonly source: "var" | "header"; readonly name: string; readonly matches: RegExp };
+  readonly set: ReadonlyArray<readonly [string, string]>;
+  readonly unset: readonly string[];
+}
+
+export interface RouteOptions {
+  readonly backendType: BackendType;
+  readonly pathInfo: PathInfoMode;
+  readonly documentRoot: string | undefined;
+  readonly passAuthorization: boolean;
+  readonly requestBuffering: RequestBuffering;
+  readonly maxBody: number;
+  readonly ioTimeoutMs: number;
+  readonly connectTimeoutMs: number;
+  readonly env: ReadonlyArray<readonly [string, string]>;
+  readonly setEnvIf: readonly SetEnvIfRule[];
+}
+
+export interface RouteConfig extends RouteOptions {
+  /** URL-path prefix, matched at a segment boundary. */
+  readonly prefix: string;
+  readonly target: Target;
+}
+
+export interface GatewayConfig {
+  readonly listen: { readonly host: string; readonly port: number };
+  readonly documentRoot: string;
+  readonly routes: readonly RouteConfig[];
+  /** SERVER_SOFTWARE. */
+  readonly serverSoftware: string;
+  /** CGI response head limits, bytes. */
+  readonly maxHeadLine: number;
+  readonly maxHead: number;
+  /** Cap on logged STDERR bytes per request. */
+  readonly maxStderrLog: number;
+}
+
+export const ROUTE_DEFAULTS: RouteOptions = {
+  backendType: "FPM",
+  pathInfo: "none",
+  documentRoot: undefined,
+  passAuthorization: true,
+  requestBuffering: "spool",
+  maxBody: 1024 ** 3, // Apache's LimitRequestBody default, 1 GiB
+  ioTimeoutMs: 60_000, // Apache's Timeout
+  connectTimeoutMs: 5_000,
+  env: [],
+  setEnvIf: [],
+};

@@ -1,0 +1,313 @@
+// One request's conversation with a backend: records out, records in, a Response whose body streams the rest
+// of STDOUT. The Response is handed over as soon as the CGI head is parsed; the body then flows with
+// backpressure both ways (the backend socket pauses while the client is slow).
+import { CgiHeadParser, InvalidHeadError, type HeadLimits } from "../cgi/response-head.ts";
+import { BadGateway, GatewayError, GatewayTimeout, PayloadTooLarge, ServiceUnavailable } from "../errors.ts";
+import type { BackendConnection, ChannelHandlers } from "../pool/backend-connection.ts";
+import type { BackendPool } from "../pool/backend-pool.ts";
+import { ProtocolStatus } from "../protocol/constants.ts";
+import { abortRequest } from "../protocol/encode.ts";
+import { ProtocolError } from "../protocol/errors.ts";
+import { encodeStdinChunk, encodeStdinEnd } from "../protocol/stdin.ts";
+import { TransportError } from "../transport/types.ts";
+import type { BodyPlan } from "./request-body.ts";
+import { StderrLines } from "./stderr-lines.ts";
+
+/** The single request id used while a connection carries one request at a time (as Apache does). */
+const REQUEST_ID = 1;
+/** Response-body queue before the backend socket is paused. */
+const BODY_HIGH_WATER = 64 * 1024;
+
+export interface ExchangeParams {
+  readonly pool: BackendPool;
+  readonly connectTimeoutMs: number;
+  readonly ioTimeoutMs: number;
+  readonly limits: HeadLimits;
+  readonly maxStderr: number;
+  /** The encoded BEGIN_REQUEST + PARAMS (+ STDIN for inline bodies). */
+  readonly head: Uint8Array;
+  readonly body: BodyPlan;
+  /** HEAD requests get no body from us, whatever the backend writes. */
+  readonly discardBody: boolean;
+  readonly signal: AbortSignal | undefined;
+  /** Called for each STDERR line. */
+  readonly stderrLine: (line: string) => void;
+  /** Called once when the exchange is over: status sent (or 0 when the client left) and why it ended badly. */
+  readonly done: (outcome: ExchangeOutcome) => void;
+}
+
+export interface ExchangeOutcome {
+  readonly status: number;
+  readonly error?: Error;
+  readonly clientAborted?: boolean;
+  readonly bytesOut: number;
+}
+
+type State = "connecting" | "head" | "body" | "done";
+
+export class Exchange implements ChannelHandlers {
+  readonly #p: ExchangeParams;
+  readonly #parser: CgiHeadParser;
+  readonly #stderr: StderrLines;
+  #state: State = "connecting";
+  #conn: BackendConnection | undefined;
+  #resolve!: (r: Response) => void;
+  #reject!: (e: GatewayError) => void;
+  #controller: ReadableStreamDefaultController<Uint8Array> | undefined;
+  #status = 0;
+  #bytesOut = 0;
+  #paused = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #lastActivity = 0;
+  #stdinDone = false;
+  readonly #onAbort = () => this.#clientGone();
+
+  constructor(params: ExchangeParams) {
+    this.#p = params;
+    this.#parser = new CgiHeadParser(params.limits);
+    this.#stderr = new StderrLines(params.maxStderr, params.stderrLine);
+  }
+
+  /** Resolves with the Response once the head is parsed; rejects with a GatewayError before that. */
+  run(): Promise<Response> {
+    const response = new Promise<Response>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    this.#p.signal?.addEventListener("abort", this.#onAbort, { once: true });
+    void this.#start();
+    return response;
+  }
+
+  async #start(): Promise<void> {
+    const p = this.#p;
+    let conn: BackendConnection;
+    try {
+      conn = await p.pool.acquire(p.connectTimeoutMs);
+    } catch (e) {
+      const code = e instanceof TransportError ? e.code : "EUNKNOWN";
+      this.#fail(new ServiceUnavailable(`cannot connect to backend (${code}): ${(e as Error).message}`, { cause: e }));
+      return;
+    }
+    if (this.#state === "done") {
+      p.pool.release(conn); // the client left while we were connecting
+      return;
+    }
+    this.#conn = conn;
+    this.#state = "head";
+    conn.bind(REQUEST_ID, this);
+    this.#touch();
+    this.#armTimer();
+    conn.write(p.head);
+    if (p.body.kind === "stream") await this.#pumpBody(p.body.source, p.body.max);
+    else this.#stdinDone = true;
+  }
+
+  /** Streams the request body into STDIN records, paced by the socket. */
+  async #pumpBody(source: ReadableStream<Uint8Array>, max: number): Promise<void> {
+    const reader = source.getReader();
+    let sent = 0;
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (this.#state === "done") break;
+        const conn = this.#conn!;
+        if (done) {
+          conn.write(encodeStdinEnd(REQUEST_ID));
+          this.#stdinDone = true;
+          break;
+        }
+        sent += value.length;
+        if (sent > max) {
+          this.#fail(new PayloadTooLarge(`request body is over its limit of ${max} bytes`));
+          break;
+        }
+        if (!conn.write(encodeStdinChunk(REQUEST_ID, value))) {
+          await conn.drained();
+          this.#touch();
+        }
+      }
+    } catch (e) {
+      // The client's body failed (it went away) or the backend connection closed under us.
+      if (this.#state !== "done") {
+        if (this.#conn?.closed) return; // `failed` reports the backend side
+        this.#clientGone(e as Error);
+      }
+    } finally {
+      if (this.#state === "done") reader.cancel().catch(() => {});
+      reader.releaseLock();
+    }
+  }
+
+  // --- records from the backend (ChannelHandlers) ---
+
+  stdout(data: Uint8Array): void {
+    this.#touch();
+    if (this.#state === "body") {
+      this.#enqueue(data);
+      return;
+    }
+    if (this.#state !== "head") return;
+    let parsed;
+    try {
+      parsed = this.#parser.push(data);
+    } catch (e) {
+      const reason = e instanceof InvalidHeadError ? e.reason : String(e);
+      this.#fail(new BadGateway(`invalid response head from backend: ${reason}`, { cause: e }));
+      return;
+    }
+    if (!parsed) return;
+    const { head, body } = parsed;
+    const noBody = this.#p.discardBody || head.status === 204 || head.status === 304;
+    let headers: Headers;
+    try {
+      headers = new Headers(head.headers);
+    } catch (e) {
+      this.#fail(new BadGateway(`backend header rejected: ${(e as Error).message}`));
+      return;
+    }
+    this.#status = head.status;
+    this.#state = "body";
+    let stream: ReadableStream<Uint8Array> | null = null;
+    if (!noBody) {
+      stream = new ReadableStream<Uint8Array>(
+        {
+          start: (c) => { this.#controller = c; },
+          pull: () => { this.#resumeBackend(); },
+          cancel: () => { this.#clientGone(); },
+        },
+        new ByteLengthQueuingStrategy({ highWaterMark: BODY_HIGH_WATER }),
+      );
+    }
+    this.#resolve(new Response(stream, { status: head.status, statusText: head.statusText, headers }));
+    if (body.length > 0) this.#enqueue(body);
+  }
+
+  stderr(data: Uint8Array): void {
+    this.#touch();
+    this.#stderr.push(data);
+  }
+
+  end(_appStatus: number, protocolStatus: number): void {
+    if (this.#state === "done") return;
+    if (this.#state === "head") {
+      // FastCGI spec §5.5: the application refused the request.
+      if (protocolStatus === ProtocolStatus.OVERLOADED) this.#fail(new ServiceUnavailable("backend is overloaded (END_REQUEST FCGI_OVERLOADED)"));
+      else if (protocolStatus === ProtocolStatus.CANT_MPX_CONN) this.#fail(new ServiceUnavailable("backend cannot multiplex (END_REQUEST FCGI_CANT_MPX_CONN)"));
+      else if (protocolStatus === ProtocolStatus.UNKNOWN_ROLE) this.#fail(new BadGateway("backend does not know the RESPONDER role (END_REQUEST FCGI_UNKNOWN_ROLE)"));
+      else if (this.#parser.buffered === 0) this.#fail(new BadGateway("backend ended the request without any output"));
+      else this.#fail(new BadGateway(`backend ended the request inside the response head (${this.#parser.buffered} bytes, no blank line)`));
+      return;
+    }
+    try {
+      this.#controller?.close();
+    } catch {
+      // the client cancelled the body in the meantime
+    }
+    this.#finish();
+  }
+
+  failed(error: Error): void {
+    if (this.#state === "done") return;
+    if (this.#state === "head") {
+      const what = error instanceof ProtocolError ? `protocol error (${error.reason})` : "connection closed";
+      this.#fail(new BadGateway(`backend ${what} before the response head: ${error.message}`, { cause: error }));
+      return;
+    }
+    this.#fail(new BadGateway(`backend ${error instanceof ProtocolError ? "protocol error" : "connection lost"} mid-body: ${error.message}`, { cause: error }));
+  }
+
+  // --- internals ---
+
+  #enqueue(data: Uint8Array): void {
+    const c = this.#controller;
+    if (!c) return; // no body for this response: drained and dropped
+    this.#bytesOut += data.length;
+    try {
+      c.enqueue(data);
+    } catch {
+      return; // cancelled
+    }
+    if ((c.desiredSize ?? 1) <= 0 && !this.#paused) {
+      this.#paused = true;
+      this.#conn?.pause();
+    }
+  }
+
+  #resumeBackend(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    this.#touch();
+    this.#conn?.resume();
+  }
+
+  #touch(): void {
+    this.#lastActivity = Date.now();
+  }
+
+  /** One timer per exchange, re-armed lazily: io timeout = no backend activity for ioTimeoutMs. */
+  #armTimer(): void {
+    const timeout = this.#p.ioTimeoutMs;
+    const fire = () => {
+      if (this.#state === "done") return;
+      const idle = Date.now() - this.#lastActivity;
+      // While the client is the slow side, the backend's silence is ours.
+      if (this.#paused || idle < timeout) {
+        this.#timer = setTimeout(fire, this.#paused ? timeout : timeout - idle);
+        return;
+      }
+      this.#fail(new GatewayTimeout(`backend sent nothing for ${timeout} ms${this.#state === "head" ? " before the response head" : " mid-body"}`));
+    };
+    this.#timer = setTimeout(fire, timeout);
+  }
+
+  /** Ends the exchange with an error: before the head the client gets its status; after, an aborted body. */
+  #fail(error: GatewayError): void {
+    if (this.#state === "done") return;
+    const before = this.#state === "connecting" || this.#state === "head";
+    if (before) {
+      this.#status = error.status;
+      this.#reject(error);
+    } else {
+      try {
+        this.#controller?.error(error);
+      } catch {
+        // already closed
+      }
+    }
+    this.#abortBackend();
+    this.#finish(error);
+  }
+
+  /** The client disconnected: FCGI_ABORT_REQUEST, then close the connection (never reuse it). */
+  #clientGone(error?: Error): void {
+    if (this.#state === "done") return;
+    if (this.#state === "connecting" || this.#state === "head") {
+      this.#reject(new BadGateway("client went away", { cause: error }));
+    }
+    this.#abortBackend();
+    this.#finish(error, true);
+  }
+
+  #abortBackend(): void {
+    const conn = this.#conn;
+    if (!conn || conn.closed) return;
+    conn.write(abortRequest(REQUEST_ID));
+    conn.close();
+  }
+
+  #finish(error?: Error, clientAborted = false): void {
+    if (this.#state === "done") return;
+    this.#state = "done";
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#p.signal?.removeEventListener("abort", this.#onAbort);
+    this.#stderr.flush();
+    const conn = this.#conn;
+    if (conn) {
+      conn.unbind(REQUEST_ID);
+      if (!this.#stdinDone && !conn.closed) conn.close(); // the backend answered before reading all input
+      this.#p.pool.release(conn);
+    }
+    this.#p.done({ status: clientAborted ? 0 : this.#status, error, clientAborted, bytesOut: this.#bytesOut });
+  }
+}
