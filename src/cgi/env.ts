@@ -18,6 +18,8 @@ export interface EnvInput {
   /** The body length the backend will receive on STDIN; undefined when it is streamed without one. */
   readonly contentLength: number | undefined;
   readonly passAuthorization: boolean;
+  /** Host (and port) from the URL, used when the request has no Host header (a bare fetch() call). */
+  readonly urlHost: string;
 }
 
 export type CgiEnv = Map<string, string>;
@@ -32,7 +34,7 @@ export function buildEnv(input: EnvInput): CgiEnv {
     const varName = headerVarName(name);
     if (varName !== null) env.set(varName, value);
   }
-  const { serverName, serverPort } = serverNameAndPort(host, conn);
+  const { serverName, serverPort } = serverNameAndPort(host ?? input.urlHost, conn);
   env.set("SERVER_SOFTWARE", input.serverSoftware);
   env.set("SERVER_NAME", serverName);
   env.set("SERVER_ADDR", conn.localAddress);

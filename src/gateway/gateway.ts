@@ -150,6 +150,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
         serverSoftware: config.serverSoftware,
         contentLength: body.length,
         passAuthorization: route.passAuthorization,
+        urlHost: url.host,
       });
       if (route.env.length > 0 || route.setEnvIf.length > 0) applyEnvRules(env, route.env, route.setEnvIf, request.headers);
       head = encodeRequestHead({

@@ -88,7 +88,6 @@ function serveConnection(
   count: { abort(id: number): void; getValues(): void },
 ): void {
   const live = new Map<number, Live>();
-  let closing = false;
 
   const send = async (data: Uint8Array) => {
     if (conn.closed) return;
@@ -108,7 +107,6 @@ function serveConnection(
           conn.write(streamRecords(RecordType.STDOUT, id, new Uint8Array(0), true));
           conn.write(endRequest(id, appStatus, protocolStatus));
           if (!req.keepConn) {
-            closing = true;
             conn.shutdownWrite();
             // Some gateways never close their side; do not keep the socket forever.
             setTimeout(() => conn.close(), 1000).unref?.();
@@ -196,7 +194,8 @@ function serveConnection(
       }
     },
     end() {
-      if (live.size === 0 || closing) conn.close();
+      // The gateway closed its side: whatever is still running has nobody to answer (spec §3.5).
+      conn.close();
     },
     close() {
       for (const req of live.values()) {

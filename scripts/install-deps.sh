@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what the test suite talks to: real FastCGI backends (PHP-FPM, fcgiwrap, libfcgi) and Apache httpd
+# for the differential test. Only what is missing is installed; needs root (CI and these machines run as root).
+set -euo pipefail
+
+need=()
+command -v php-fpm8.2 >/dev/null 2>&1 || [ -x /usr/sbin/php-fpm8.2 ] || need+=(php8.2-fpm php8.2-cli)
+command -v fcgiwrap >/dev/null 2>&1 || [ -x /usr/sbin/fcgiwrap ] || need+=(fcgiwrap)
+[ -f /usr/include/fcgiapp.h ] || need+=(libfcgi-dev)
+command -v cc >/dev/null 2>&1 || need+=(gcc libc6-dev)
+[ -x /usr/sbin/apache2 ] || need+=(apache2)
+
+if [ ${#need[@]} -eq 0 ]; then
+  echo "install-deps: everything is present"
+  exit 0
+fi
+echo "install-deps: installing ${need[*]}"
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+# Debian's maintainer scripts would start the system php-fpm and apache2 services; the tests start their own.
+$SUDO sh -c 'printf "#!/bin/sh\nexit 101\n" > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d'
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${need[@]}"
+$SUDO rm -f /usr/sbin/policy-rc.d
