@@ -1,0 +1,36 @@
+// One growable module-level buffer for encoders that cannot know their output size up front
+// (pairs are sized only once encoded). Callers write into it and copy out the exact result
+// before returning, so it is never shared across an await.
+
+const INITIAL = 16 * 1024;
+/** After a rare huge request, drop back so one request does not pin memory for ever. */
+const KEEP_AT_MOST = 256 * 1024;
+
+let scratch = new Uint8Array(INITIAL);
+
+/** The scratch buffer, grown (contents kept up to `used`) so that it holds at least `size` bytes. */
+export function scratchOf(size: number, used = 0): Uint8Array {
+  if (size > scratch.length) {
+    let n = scratch.length * 2;
+    while (n < size) n *= 2;
+    const grown = new Uint8Array(n);
+    if (used > 0) grown.set(scratch.subarray(0, used));
+    scratch = grown;
+  }
+  return scratch;
+}
+
+/**
+ * Copy `[0, length)` out of the scratch into a new buffer with `extra` free bytes after it (for the
+ * caller to fill), and shrink the scratch if it grew past KEEP_AT_MOST.
+ */
+export function takeScratch(length: number, extra = 0): Uint8Array {
+  let out: Uint8Array;
+  if (extra === 0) out = scratch.slice(0, length);
+  else {
+    out = new Uint8Array(length + extra);
+    out.set(scratch.subarray(0, length));
+  }
+  if (scratch.length > KEEP_AT_MOST) scratch = new Uint8Array(INITIAL);
+  return out;
+}
