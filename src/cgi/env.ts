@@ -1,6 +1,7 @@
 // Builds the CGI/1.1 environment (RFC 3875 §4.1) sent as FCGI_PARAMS, with the variables and rules
 // mod_proxy_fcgi sends (ap_add_common_vars + ap_add_cgi_vars in Apache's util_script.c).
 import type { ConnectionInfo } from "../connection-info.ts";
+import { fromByteString } from "./byte-string.ts";
 import { headerVarName } from "./header-vars.ts";
 import type { ScriptPaths } from "./script-paths.ts";
 
@@ -32,7 +33,7 @@ export function buildEnv(input: EnvInput): CgiEnv {
     if (name === "host") host = value;
     if (name === "authorization" && !input.passAuthorization) continue;
     const varName = headerVarName(name);
-    if (varName !== null) env.set(varName, value);
+    if (varName !== null) env.set(varName, fromByteString(value));
   }
   const { serverName, serverPort } = serverNameAndPort(host ?? input.urlHost, conn);
   env.set("SERVER_SOFTWARE", input.serverSoftware);
@@ -50,15 +51,15 @@ export function buildEnv(input: EnvInput): CgiEnv {
   env.set("GATEWAY_INTERFACE", "CGI/1.1");
   env.set("SERVER_PROTOCOL", `HTTP/${conn.httpVersion ?? "1.1"}`);
   env.set("REQUEST_METHOD", input.method);
-  env.set("QUERY_STRING", input.query); // always present, raw (RFC 3875 §4.1.7)
-  env.set("REQUEST_URI", input.requestUri);
+  env.set("QUERY_STRING", fromByteString(input.query)); // always present, raw (RFC 3875 §4.1.7)
+  env.set("REQUEST_URI", fromByteString(input.requestUri));
   env.set("SCRIPT_NAME", input.script.scriptName);
   if (input.script.pathInfo !== undefined) {
     env.set("PATH_INFO", input.script.pathInfo);
     env.set("PATH_TRANSLATED", input.script.pathTranslated ?? "");
   }
   const contentType = headers.get("content-type");
-  if (contentType !== null) env.set("CONTENT_TYPE", contentType);
+  if (contentType !== null) env.set("CONTENT_TYPE", fromByteString(contentType));
   if (input.contentLength !== undefined) env.set("CONTENT_LENGTH", String(input.contentLength));
   return env;
 }

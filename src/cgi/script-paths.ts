@@ -91,10 +91,17 @@ function stripSuffix(s: string, suffix: string): string {
   return s.endsWith(suffix) ? s.slice(0, s.length - suffix.length) : s;
 }
 
+/** Apache's ap_find_path_info: match from the end, then stop at the next segment boundary. */
 function stripCommonSuffix(uri: string, info: string): string {
-  let n = 0;
-  while (n < uri.length && n < info.length && uri[uri.length - 1 - n] === info[info.length - 1 - n]) n++;
-  return uri.slice(0, uri.length - n);
+  let lu = uri.length;
+  let lp = info.length;
+  while (lu > 0 && lp > 0 && uri.charCodeAt(lu - 1) === info.charCodeAt(lp - 1)) {
+    lu--;
+    lp--;
+  }
+  let cut = lu > 0 ? lu - 1 : 0;
+  while (cut < uri.length && uri.charCodeAt(cut) !== 0x2f) cut++;
+  return uri.slice(0, cut);
 }
 
 function trimSlash(p: string): string {
