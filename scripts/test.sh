@@ -24,11 +24,12 @@ failed[node]=$(grep -E '^ℹ fail [0-9]+' "$out/node" | tail -1 | awk '{print $3
 [ "$rc" -ne 0 ] && status=1
 
 echo "== deno $(npx deno --version | head -1)"
-RUST_BACKTRACE=0 npx deno test -A --no-check "${files[@]}" 2>&1 | tee "$out/deno"
+NO_COLOR=1 RUST_BACKTRACE=0 npx deno test -A --no-check "${files[@]}" 2>&1 | tee "$out/deno"
 rc=${PIPESTATUS[0]}
-line=$(grep -E '^(ok|FAILED) \| ' "$out/deno" | tail -1)
-passed[deno]=$(sed -E 's/.*\| ([0-9]+) passed.*/\1/' <<<"$line")
-failed[deno]=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
+# "ok | 3 passed (22 steps) | 0 failed": count the steps (each it()) where Deno reports them.
+line=$(grep -E '^(ok|FAILED) +\| ' "$out/deno" | tail -1)
+passed[deno]=$(sed -E 's/.*\| ([0-9]+) passed( \(([0-9]+) steps?\))?.*/\1 \3/' <<<"$line" | awk '{print ($2 != "" ? $2 : $1)}')
+failed[deno]=$(sed -E 's/.*\| ([0-9]+) failed( \(([0-9]+) steps?\))?.*/\1 \3/' <<<"$line" | awk '{print ($2 != "" ? $2 : $1)}')
 [ "$rc" -ne 0 ] && status=1
 
 echo "== bun $(npx bun --version)"
