@@ -1,6 +1,7 @@
 // Applies a route's extra `env` and its `set-env-if` rules to a built environment (after the standard
 // variables, as ProxyFCGISetEnvIf runs after ap_add_cgi_vars). Rules run in order and see earlier rules' effects.
 import type { SetEnvIfRule } from "../config/types.ts";
+import { asText } from "./byte-string.ts";
 import type { CgiEnv } from "./env.ts";
 
 export function applyEnvRules(
@@ -14,7 +15,7 @@ export function applyEnvRules(
     let groups: RegExpExecArray | null = null;
     if (rule.if) {
       // A missing variable or header reads as "" (Apache's reqenv() of an unset variable).
-      const subject = rule.if.source === "var" ? env.get(rule.if.name) ?? "" : headers.get(rule.if.name) ?? "";
+      const subject = rule.if.source === "var" ? asText(env.get(rule.if.name) ?? "") : headers.get(rule.if.name) ?? "";
       groups = rule.if.matches.exec(subject);
       if (!groups) continue; // PR 64365: neither set nor unset when the condition is false
     }
@@ -27,5 +28,5 @@ export function applyEnvRules(
 function expand(template: string, groups: RegExpExecArray | null, env: CgiEnv): string {
   if (!template.includes("$") && !template.includes("%{")) return template;
   return template.replace(/\$(\d)|%\{([^}]+)\}/g, (_, n: string | undefined, name: string | undefined) =>
-    n !== undefined ? groups?.[Number(n)] ?? "" : env.get(name!) ?? "");
+    n !== undefined ? groups?.[Number(n)] ?? "" : asText(env.get(name!) ?? ""));
 }

@@ -19,11 +19,12 @@ export interface EnvInput {
   /** The body length the backend will receive on STDIN; undefined when it is streamed without one. */
   readonly contentLength: number | undefined;
   readonly passAuthorization: boolean;
-  /** Host (and port) from the URL, used when the request has no Host header (a bare fetch() call). */
+  /** Host (and port) from the URL when the caller gave no connection info (a bare fetch() call), else "". */
   readonly urlHost: string;
 }
 
-export type CgiEnv = Map<string, string>;
+/** Values are text, or exact bytes for request data that is not UTF-8 (see byte-string.ts). */
+export type CgiEnv = Map<string, string | Uint8Array>;
 
 export function buildEnv(input: EnvInput): CgiEnv {
   const env: CgiEnv = new Map();
@@ -35,7 +36,7 @@ export function buildEnv(input: EnvInput): CgiEnv {
     const varName = headerVarName(name);
     if (varName !== null) env.set(varName, fromByteString(value));
   }
-  const { serverName, serverPort } = serverNameAndPort(host ?? input.urlHost, conn);
+  const { serverName, serverPort } = serverNameAndPort(host ?? (input.urlHost || null), conn);
   env.set("SERVER_SOFTWARE", input.serverSoftware);
   env.set("SERVER_NAME", serverName);
   env.set("SERVER_ADDR", conn.localAddress);
@@ -72,6 +73,8 @@ function serverNameAndPort(host: string | null, conn: ConnectionInfo): { serverN
   if (!host) return { serverName: conn.localAddress, serverPort: local };
   const m = /^(\[[^\]]*\]|[^:]*)(?::(\d+))?$/.exec(host);
   if (!m) return { serverName: conn.localAddress, serverPort: local };
-  // Without a port in Host, Apache (ap_get_server_port) falls back to the listener's port.
-  return { serverName: m[1]!.toLowerCase(), serverPort: m[2] ?? local };
+  // Without a port in Host, Apache (ap_get_server_port) takes ServerName's port; having no ServerName, we
+  // take the listener's. A trailing dot of a fully qualified name is dropped, as Apache does.
+  const name = m[1]!.toLowerCase();
+  return { serverName: name.endsWith(".") ? name.slice(0, -1) : name, serverPort: m[2] ?? local };
 }

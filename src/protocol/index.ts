@@ -29,7 +29,7 @@ export {
   parseGetValuesResult,
   writePair,
 } from "./pairs.ts";
-export type { PairsParserOptions } from "./pairs.ts";
+export type { PairsParserOptions, PairValue } from "./pairs.ts";
 export {
   abortRequest,
   beginRequest,

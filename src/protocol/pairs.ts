@@ -10,6 +10,12 @@ import { ProtocolError } from "./errors.ts";
 const encoder = new TextEncoder();
 const utf8 = new TextDecoder();
 
+/**
+ * A value is text (sent as UTF-8) or exact bytes: a request header that is not UTF-8 must reach the
+ * backend as the client sent it, which no JS string encodes to.
+ */
+export type PairValue = string | Uint8Array;
+
 /** Bytes a pair's length prefix takes for a length of `n` bytes. */
 export function lengthPrefixSize(n: number): number {
   return n < 128 ? 1 : 4;
@@ -19,17 +25,17 @@ export function lengthPrefixSize(n: number): number {
  * A bound writePair never exceeds: two 4-byte lengths plus 3 bytes per UTF-16 code unit
  * (a surrogate pair is 2 units and 4 bytes; a lone surrogate becomes U+FFFD, 3 bytes).
  */
-export function pairMaxBytes(name: string, value: string): number {
-  return 8 + 3 * (name.length + value.length);
+export function pairMaxBytes(name: string, value: PairValue): number {
+  return 8 + 3 * name.length + (typeof value === "string" ? 3 : 1) * value.length;
 }
 
 /**
  * Exact encoded size of a pair. Slow (encodes both strings): for error reports and tests,
  * not for the hot path.
  */
-export function encodedPairSize(name: string, value: string): number {
+export function encodedPairSize(name: string, value: PairValue): number {
   const n = encoder.encode(name).length;
-  const v = encoder.encode(value).length;
+  const v = typeof value === "string" ? encoder.encode(value).length : value.length;
   return lengthPrefixSize(n) + lengthPrefixSize(v) + n + v;
 }
 
@@ -51,9 +57,14 @@ function writeLength(target: Uint8Array, offset: number, n: number): number {
  */
 const ASCII_LOOP_MAX = 256;
 
-/** UTF-8 of `s` at target[at..]; returns the byte count, or -1 if the target is too small. */
-function writeString(target: Uint8Array, at: number, s: string): number {
+/** UTF-8 of `s` (or the bytes given) at target[at..]; returns the byte count, or -1 if the target is too small. */
+function writeString(target: Uint8Array, at: number, s: PairValue): number {
   const n = s.length;
+  if (typeof s !== "string") {
+    if (at + n > target.length) return -1;
+    target.set(s, at);
+    return n;
+  }
   if (n <= ASCII_LOOP_MAX && at + n <= target.length) {
     let i = 0;
     while (i < n) {
@@ -75,10 +86,10 @@ function writeString(target: Uint8Array, at: number, s: string): number {
  * a string that may need a 4-byte length is written with room for one, and the data is moved down
  * afterwards if it turned out shorter.
  */
-export function writePair(target: Uint8Array, offset: number, name: string, value: string): number {
+export function writePair(target: Uint8Array, offset: number, name: string, value: PairValue): number {
   // length*3 < 128 guarantees a byte length below 128, hence a 1-byte prefix.
   const nameSlot = name.length * 3 < 128 ? 1 : 4;
-  const valueSlot = value.length * 3 < 128 ? 1 : 4;
+  const valueSlot = (typeof value === "string" ? value.length * 3 : value.length) < 128 ? 1 : 4;
   const dataStart = offset + nameSlot + valueSlot;
   if (dataStart > target.length) return -1;
   const nameBytes = writeString(target, dataStart, name);

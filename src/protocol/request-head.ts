@@ -6,7 +6,7 @@ import { FCGI_HEADER_LEN, FCGI_KEEP_CONN, MAX_RECORD_CONTENT, RecordType, Role }
 import { writeBeginRequest, streamRecordsSize, writeStreamEnd, writeStreamRecords } from "./encode.ts";
 import { ParamTooLargeError } from "./errors.ts";
 import { checkRequestId, paddingFor, writeHeader } from "./header.ts";
-import { encodedPairSize, pairMaxBytes, writePair } from "./pairs.ts";
+import { encodedPairSize, pairMaxBytes, writePair, type PairValue } from "./pairs.ts";
 import { scratchOf, takeScratch } from "./scratch.ts";
 
 export interface RequestHeadOptions {
@@ -16,7 +16,7 @@ export interface RequestHeadOptions {
   /** Defaults to RESPONDER. */
   readonly role?: number;
   /** CGI variables, sent in this order. */
-  readonly params: Iterable<readonly [string, string]>;
+  readonly params: Iterable<readonly [string, PairValue]>;
   /** A complete (small) body, possibly empty: its STDIN records and the end of STDIN are included. */
   readonly stdin?: Uint8Array;
 }
