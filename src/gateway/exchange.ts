@@ -284,6 +284,13 @@ export class Exchange implements ChannelHandlers {
     if (this.#state === "done") return;
     if (this.#state === "connecting" || this.#state === "head") {
       this.#reject(new BadGateway("client went away", { cause: error }));
+    } else {
+      // Whoever still reads the body (a tee, a logging middleware) must see it end, as fetch() bodies do.
+      try {
+        this.#controller?.error(error ?? new Error("client went away"));
+      } catch {
+        // already cancelled or closed
+      }
     }
     this.#abortBackend();
     this.#finish(error, true);

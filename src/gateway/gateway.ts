@@ -80,16 +80,10 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   let inFlight = 0;
   let closed = false;
 
-  async function handle(request: Request, info: ConnectionInfo, id: number): Promise<Response> {
+  async function handle(request: Request, info: ConnectionInfo, id: number, infoGiven: boolean): Promise<Response> {
     const started = Date.now();
-    let url: URL;
-    try {
-      url = new URL(request.url);
-    } catch {
-      return reject(new BadRequest("unparsable request URL"));
-    }
     const method = request.method;
-    const requestUri = info.rawTarget ?? url.pathname + url.search;
+    let requestUri = info.rawTarget ?? request.url;
     const fields = () => ({ req: id, method, uri: requestUri.length > 300 ? requestUri.slice(0, 300) + "..." : requestUri });
 
     function reject(error: GatewayError, route?: LiveRoute): Response {
@@ -105,10 +99,25 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       return errorResponse(error);
     }
 
+    // Bun gives a relative URL when the request had no usable Host: resolve it against the listener.
+    let url: URL;
+    try {
+      url = new URL(request.url, `http://${info.localAddress || "localhost"}`);
+    } catch {
+      return reject(new BadRequest(`unparsable request URL ${request.url.slice(0, 200)}`));
+    }
+    // The path and query exactly as sent where the runtime gives the raw request-target (Node): the URL
+    // parser would turn "\\" into "/" and so route a path the client never sent.
+    // Bun resolves an invalid Host away instead of refusing it; refuse it here for every runtime, as Apache does.
+    const host = request.headers.get("host");
+    if (host !== null && !VALID_HOST.test(host)) return reject(new BadRequest(`invalid Host header ${JSON.stringify(host.slice(0, 100))}`));
+    const target = requestTarget(info.rawTarget, url);
+    if (target instanceof GatewayError) return reject(target);
+    requestUri = info.rawTarget ?? url.pathname + url.search;
     if (closed) return reject(new ServiceUnavailable("gateway is shutting down"));
     let path: string;
     try {
-      path = decodeRequestPath(url.pathname);
+      path = decodeRequestPath(target.path);
     } catch (e) {
       return reject(e as GatewayError);
     }
@@ -142,7 +151,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       const env = buildEnv({
         method,
         requestUri,
-        query: rawQuery(info.rawTarget, url),
+        query: target.query,
         headers: request.headers,
         conn: info,
         script,
@@ -150,7 +159,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
         serverSoftware: config.serverSoftware,
         contentLength: body.length,
         passAuthorization: route.passAuthorization,
-        urlHost: url.host,
+        urlHost: infoGiven ? "" : url.host,
       });
       if (route.env.length > 0 || route.setEnvIf.length > 0) applyEnvRules(env, route.env, route.setEnvIf, request.headers);
       head = encodeRequestHead({
@@ -202,7 +211,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
 
   return {
     fetch(request, info) {
-      return handle(request, info ?? defaultInfo(request), ++nextId);
+      return handle(request, info ?? defaultInfo(request), ++nextId, info !== undefined);
     },
     async close() {
       closed = true;
@@ -225,19 +234,21 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
 }
 
 const EMPTY = new Uint8Array(0);
+/** RFC 3986 host (reg-name or IP literal) with an optional port. */
+const VALID_HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~!$&'()*+,;=%-]*)(?::\d*)?$/;
 
 
 function endpointKey(e: Endpoint): string {
   return e.kind === "tcp" ? `tcp:${e.host}:${e.port}` : `unix:${e.path}`;
 }
 
-/** QUERY_STRING exactly as the client sent it where the runtime gives the raw target, else from the URL. */
-function rawQuery(rawTarget: string | undefined, url: URL): string {
-  if (rawTarget !== undefined) {
-    const q = rawTarget.indexOf("?");
-    return q < 0 ? "" : rawTarget.slice(q + 1);
-  }
-  return url.search.slice(1);
+/** The raw path and query: from the request-target as sent (origin-form, Node) or else from the parsed URL. */
+function requestTarget(rawTarget: string | undefined, url: URL): { path: string; query: string } | GatewayError {
+  if (rawTarget === undefined || !rawTarget.startsWith("/")) return { path: url.pathname, query: url.search.slice(1) };
+  // A request-target has no fragment (RFC 9112 §3.2); Apache refuses one too.
+  if (rawTarget.includes("#")) return new BadRequest("fragment in the request-target");
+  const q = rawTarget.indexOf("?");
+  return q < 0 ? { path: rawTarget, query: "" } : { path: rawTarget.slice(0, q), query: rawTarget.slice(q + 1) };
 }
 
 /** When the caller gives no connection info (plain `fetch(request)`), take what the URL says. */

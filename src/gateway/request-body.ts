@@ -43,8 +43,36 @@ export async function planBody(request: Request, opts: BodyOptions): Promise<Bod
     }
     return { kind: "stream", length: declared, source: body, max: declared };
   }
-  if (opts.buffering === "stream") return { kind: "stream", length: undefined, source: body, max: opts.maxBody };
-  return spool(body, opts);
+  // Unknown length. A message with neither Content-Length nor Transfer-Encoding has no body (RFC 9112 §6.3),
+  // yet Deno hands OPTIONS/DELETE an empty stream and a Request built with a stream has neither header: look
+  // at the first chunk before promising the backend a body.
+  const reader = body.getReader();
+  let first = await reader.read();
+  while (!first.done && first.value.length === 0) first = await reader.read(); // Deno yields an empty chunk first
+  if (first.done) {
+    reader.releaseLock();
+    return request.headers.has("transfer-encoding") ? { kind: "inline", length: 0, bytes: new Uint8Array(0) } : { kind: "none", length: undefined };
+  }
+  if (opts.buffering === "stream") return { kind: "stream", length: undefined, source: prepend(first.value, reader), max: opts.maxBody };
+  return spool(first.value, reader, opts);
+}
+
+/** The rest of a reader's stream with the chunk already read put back in front. */
+function prepend(first: Uint8Array, reader: ReadableStreamDefaultReader<Uint8Array>): ReadableStream<Uint8Array> {
+  let pending: Uint8Array | undefined = first;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (pending) {
+        controller.enqueue(pending);
+        pending = undefined;
+        return;
+      }
+      const { done, value } = await reader.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
 }
 
 function parseLength(text: string): number {
@@ -70,17 +98,15 @@ async function readAll(body: ReadableStream<Uint8Array>, expected: number): Prom
   return out;
 }
 
-async function spool(body: ReadableStream<Uint8Array>, opts: BodyOptions): Promise<BodyPlan> {
+async function spool(first: Uint8Array, reader: ReadableStreamDefaultReader<Uint8Array>, opts: BodyOptions): Promise<BodyPlan> {
   const memoryLimit = opts.tempStore ? SPOOL_MEMORY : Math.min(opts.maxBody, opts.memoryOnlyCap);
   const limit = opts.tempStore ? opts.maxBody : memoryLimit;
   const chunks: Uint8Array[] = [];
   let total = 0;
   let file: Awaited<ReturnType<TempStore>> | undefined;
-  const reader = body.getReader();
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
+    for (let next: ReadableStreamReadResult<Uint8Array> = { done: false, value: first }; !next.done; next = await reader.read()) {
+      const value = next.value;
       total += value.length;
       if (total > limit) {
         await reader.cancel().catch(() => {});

@@ -10,6 +10,8 @@ export function toRequest(req: IncomingMessage, signal: AbortSignal): Request {
   const headers = new Headers();
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
+  // An absolute-form target names the host itself; the server must ignore Host (RFC 9112 §3.2.2).
+  if (!target.startsWith("/")) headers.set("host", new URL(target).host);
   const method = req.method ?? "GET";
   const hasBody = method !== "GET" && method !== "HEAD" &&
     (req.headers["transfer-encoding"] !== undefined || (req.headers["content-length"] ?? "0") !== "0");
