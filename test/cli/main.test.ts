@@ -6,7 +6,8 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
 import { echoHandler, type EchoBody } from "../backends/echo.ts";
-import { runtime, startBackend } from "../helpers/harness.ts";
+import { runtime, sleep, startBackend } from "../helpers/harness.ts";
+import { scriptedHandler } from "../backends/scripted.ts";
 
 const main = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
 
@@ -100,6 +101,25 @@ describe(`the CLI on ${runtime}`, () => {
     } finally {
       p.kill("SIGTERM");
       await p.exited;
+      await backend.close();
+    }
+  });
+
+  it("SIGTERM lets in-flight requests finish before exiting", async () => {
+    const backend = await startBackend(scriptedHandler);
+    const p = run(["--listen", "127.0.0.1:0", "--proxy-pass", `/ fcgi://127.0.0.1:${backend.port}/srv/`]);
+    try {
+      const [, port] = await p.lines(/listening on http:\/\/127\.0\.0\.1:(\d+)\//);
+      const pending = fetch(`http://127.0.0.1:${port}/slow.php`, { headers: { "x-test": "slow:700", connection: "close" } });
+      await sleep(250);
+      p.kill("SIGTERM");
+      const res = await pending;
+      assert.equal(res.status, 200);
+      assert.equal(await res.text(), "slow");
+      await p.exited;
+      assert.match(p.err, /info stopped/);
+    } finally {
+      p.kill("SIGKILL");
       await backend.close();
     }
   });

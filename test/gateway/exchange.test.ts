@@ -5,6 +5,7 @@ import { echoHandler, type EchoBody } from "../backends/echo.ts";
 import { scriptedHandler } from "../backends/scripted.ts";
 import { startBackend, testGateway, waitFor, type TestGateway } from "../helpers/harness.ts";
 import type { ResponderServer } from "../../src/responder/responder.ts";
+import type { Connector } from "../../src/transport/types.ts";
 
 describe("exchange with a well-behaved backend", () => {
   let backend: ResponderServer & { port: number };
@@ -100,11 +101,12 @@ describe("exchange with a well-behaved backend", () => {
     assert.equal(((await res.json()) as EchoBody).params.SCRIPT_NAME, "/app/x.php");
   });
 
-  it("refuses encoded slashes (404), bad escapes (400) and %3F under FPM (403)", async () => {
+  it("refuses encoded slashes and NULs (404), bad escapes (400) and %3F or control bytes under FPM (403)", async () => {
     assert.equal((await gw.request("/app/a%2Fb.php")).status, 404);
+    assert.equal((await gw.request("/app/a%0Ab.php")).status, 403);
     assert.equal((await gw.request("/app/a%zzb.php")).status, 400);
     assert.equal((await gw.request("/app/admin.php%3Fx.php")).status, 403);
-    assert.equal((await gw.request("/app/a%00b.php")).status, 403);
+    assert.equal((await gw.request("/app/a%00b.php")).status, 404); // Apache's ap_unescape_url
     assert.ok(gw.logs.some((l) => / status=403 .*"\?" in script path/.test(l.line)), "403 is logged with its reason");
   });
 });
@@ -282,5 +284,50 @@ describe("backend down", () => {
     assert.equal(res.status, 503);
     assert.ok(gw.logs.some((l) => /ENOENT/.test(l.line)));
     await gw.close();
+  });
+});
+
+describe("what goes on the wire", () => {
+  it("a small request leaves in ONE transport write (Nagle is on in Deno and Node)", async () => {
+    const backend = await startBackend(echoHandler);
+    const { runtimeConnector } = await import("../../src/transport/connector.ts");
+    const inner = await runtimeConnector();
+    const writes: number[] = [];
+    const counting: Connector = async (ep, opts) => {
+      const conn = await inner(ep, opts);
+      const i = writes.push(0) - 1;
+      const write = conn.write.bind(conn);
+      conn.write = (data) => {
+        writes[i]!++;
+        return write(data);
+      };
+      return conn;
+    };
+    const gw = testGateway([`/ fcgi://127.0.0.1:${backend.port}/srv/`], { options: { connector: counting } });
+    try {
+      assert.equal((await gw.request("/a.php?x=1", { headers: { cookie: "a=b", "user-agent": "x".repeat(300) } })).status, 200);
+      assert.equal((await gw.request("/a.php", { method: "POST", body: "x".repeat(10_000) })).status, 200);
+      assert.deepEqual(writes, [1, 1]);
+    } finally {
+      await gw.close();
+      await backend.close();
+    }
+  });
+
+  it("a CGI variable too big for one FastCGI record is refused with 431 and logged, never dropped", async () => {
+    const backend = await startBackend(echoHandler);
+    const gw = testGateway([`/ fcgi://127.0.0.1:${backend.port}/srv/`]);
+    try {
+      const res = await gw.request("/a.php", { headers: { "x-huge": "h".repeat(70_000) } });
+      assert.equal(res.status, 431);
+      assert.equal(backend.accepted, 0);
+      assert.ok(gw.logs.some((l) => /status=431 .*HTTP_X_HUGE/.test(l.line)));
+      // Just under the record limit still goes through, in its own PARAMS record.
+      const ok = await gw.request("/a.php", { headers: { "x-big": "b".repeat(65_000) } });
+      assert.equal(((await ok.json()) as EchoBody).params.HTTP_X_BIG!.length, 65_000);
+    } finally {
+      await gw.close();
+      await backend.close();
+    }
   });
 });

@@ -47,7 +47,10 @@ export function testGateway(proxyPass: string[], extra: { documentRoot?: string;
     logs,
     request(path, init = {}) {
       const { info, ...rest } = init;
-      const request = new Request(`http://gateway.test:8080${path}`, { ...rest, ...(rest.body ? { duplex: "half" } : {}) } as RequestInit);
+      // A real client always sends Host; so does this one unless the test sets its own.
+      const headers = new Headers(rest.headers);
+      if (!headers.has("host")) headers.set("host", "gateway.test:8080");
+      const request = new Request(`http://gateway.test:8080${path}`, { ...rest, headers, ...(rest.body ? { duplex: "half" } : {}) } as RequestInit);
       return gateway.fetch(request, { ...TEST_INFO, ...info });
     },
     close: () => gateway.close(),
