@@ -3,9 +3,11 @@
 // and Bun all provide.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "./daemon.ts";
+export { freePort };
 
 export const APACHE_BINARY = "/usr/sbin/apache2";
 const MODULE_DIR = "/usr/lib/apache2/modules";
@@ -58,18 +60,6 @@ export function apacheVersion(): string {
   return /Server version:\s*(.+)/.exec(out.stdout ?? "")?.[1]?.trim() ?? "unknown";
 }
 
-/** A port that was free a moment ago (Apache must be told a number; 0 is not allowed in Listen). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export async function startApache(options: ApacheOptions): Promise<ApacheServer> {
   const problem = apacheUnavailable();

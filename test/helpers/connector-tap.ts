@@ -4,6 +4,7 @@
 import { RecordDecoder, RecordType, decodePairs } from "../../src/protocol/index.ts";
 import { runtimeConnector } from "../../src/transport/connector.ts";
 import type { Conn, Connector, Endpoint } from "../../src/transport/types.ts";
+import { concat } from "./bytes.ts";
 
 export interface TappedRecord {
   readonly type: number;
@@ -125,11 +126,11 @@ class Recorder implements TappedConnection {
   }
 
   sentStream(type: number): Uint8Array {
-    return join(this.sentRecords().filter((r) => r.type === type).map((r) => r.content));
+    return concat(this.sentRecords().filter((r) => r.type === type).map((r) => r.content));
   }
 
   receivedStream(type: number): Uint8Array {
-    return join(this.receivedRecords().filter((r) => r.type === type).map((r) => r.content));
+    return concat(this.receivedRecords().filter((r) => r.type === type).map((r) => r.content));
   }
 }
 
@@ -149,14 +150,3 @@ function decode(chunks: readonly Uint8Array[]): TappedRecord[] {
   return out;
 }
 
-function join(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}

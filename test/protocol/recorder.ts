@@ -3,6 +3,8 @@
 
 import { RecordDecoder } from "../../src/protocol/index.ts";
 import type { RecordDecoderOptions, RecordHandlers } from "../../src/protocol/index.ts";
+import { concat } from "../helpers/bytes.ts";
+export { concat };
 
 export type DecodedEvent =
   | { kind: "stream"; type: number; requestId: number; data: Uint8Array }
@@ -12,17 +14,6 @@ export type DecodedEvent =
   | { kind: "end"; requestId: number; appStatus: number; protocolStatus: number }
   | { kind: "management"; type: number; content: Uint8Array };
 
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /** Handlers that append events; stream pieces are copied (the decoder hands out views). */
 export function recorder(): { handlers: RecordHandlers; events: DecodedEvent[] } {

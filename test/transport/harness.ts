@@ -7,6 +7,8 @@ import { runtimeConnector, runtimeName } from "../../src/transport/connector.ts"
 import { listen, type Listener } from "../../src/transport/listen.ts";
 import { connectNode } from "../../src/transport/node.ts";
 import type { Conn, Connector, Endpoint, TransportError } from "../../src/transport/types.ts";
+import { concat } from "../helpers/bytes.ts";
+export { concat };
 
 /** Every test runs against the runtime's own shim and against node:net. */
 export const connectors: ReadonlyArray<{ readonly name: string; readonly connect: Connector }> = [
@@ -53,17 +55,6 @@ export async function settlesWithin(promise: Promise<unknown>, ms: number): Prom
   }
 }
 
-export function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  let size = 0;
-  for (const c of chunks) size += c.byteLength;
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.byteLength;
-  }
-  return out;
-}
 
 /** Deterministic pseudo-random bytes (xorshift32), so reordering or reuse would show. */
 export function payload(size: number, seed = 0x9e3779b9): Uint8Array {
