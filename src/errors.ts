@@ -25,3 +25,6 @@ export class BadGateway extends GatewayError { readonly status = 502; }
 export class ServiceUnavailable extends GatewayError { readonly status = 503; }
 /** The backend stayed silent past the io timeout. */
 export class GatewayTimeout extends GatewayError { readonly status = 504; }
+
+/** Connecting to the backend failed: nothing was sent, so a balancer may safely try another member. */
+export class ConnectFailed extends ServiceUnavailable {}

@@ -1,6 +1,7 @@
 // The validated configuration: what every parser (CLI flags, JSON file, later Apache import) produces and
 // what the gateway consumes. Units are normalised here: milliseconds and bytes.
 import type { Endpoint } from "../transport/types.ts";
+import { POOL_DEFAULTS, type PoolOptions } from "../pool/backend-pool.ts";
 
 /** How SCRIPT_FILENAME is spelled (Apache's ProxyFCGIBackendType). */
 export type BackendType = "FPM" | "GENERIC";
@@ -38,6 +39,8 @@ export interface RouteOptions {
   readonly connectTimeoutMs: number;
   readonly env: ReadonlyArray<readonly [string, string]>;
   readonly setEnvIf: readonly SetEnvIfRule[];
+  /** Connection pool of the backend (shared by every route that names the same address; the first wins). */
+  readonly pool: PoolOptions;
 }
 
 export interface RouteConfig extends RouteOptions {
@@ -70,4 +73,5 @@ export const ROUTE_DEFAULTS: RouteOptions = {
   connectTimeoutMs: 5_000,
   env: [],
   setEnvIf: [],
+  pool: POOL_DEFAULTS,
 };

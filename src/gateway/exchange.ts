@@ -2,19 +2,17 @@
 // of STDOUT. The Response is handed over as soon as the CGI head is parsed; the body then flows with
 // backpressure both ways (the backend socket pauses while the client is slow).
 import { CgiHeadParser, InvalidHeadError, type HeadLimits } from "../cgi/response-head.ts";
-import { BadGateway, GatewayError, GatewayTimeout, PayloadTooLarge, ServiceUnavailable } from "../errors.ts";
-import type { BackendConnection, ChannelHandlers } from "../pool/backend-connection.ts";
-import type { BackendPool } from "../pool/backend-pool.ts";
+import { BadGateway, ConnectFailed, GatewayError, GatewayTimeout, PayloadTooLarge, ServiceUnavailable } from "../errors.ts";
+import { ConnectionClosed, type ChannelHandlers } from "../pool/backend-connection.ts";
+import type { BackendPool, Lease } from "../pool/backend-pool.ts";
 import { ProtocolStatus } from "../protocol/constants.ts";
-import { abortRequest } from "../protocol/encode.ts";
 import { ProtocolError } from "../protocol/errors.ts";
+import { setRequestId } from "../protocol/request-id.ts";
 import { encodeStdinChunk, encodeStdinEnd } from "../protocol/stdin.ts";
 import { TransportError } from "../transport/types.ts";
 import type { BodyPlan } from "./request-body.ts";
 import { StderrLines } from "./stderr-lines.ts";
 
-/** The single request id used while a connection carries one request at a time (as Apache does). */
-const REQUEST_ID = 1;
 /** Response-body queue before the backend socket is paused. */
 const BODY_HIGH_WATER = 64 * 1024;
 
@@ -29,6 +27,11 @@ export interface ExchangeParams {
   readonly body: BodyPlan;
   /** HEAD requests get no body from us, whatever the backend writes. */
   readonly discardBody: boolean;
+  /**
+   * A reused connection that fails before any response byte may simply have gone stale: such a request is
+   * sent again once on a fresh connection when this is set (idempotent method, body empty or in memory).
+   */
+  readonly retryable: boolean;
   readonly signal: AbortSignal | undefined;
   /** Called for each STDERR line. */
   readonly stderrLine: (line: string) => void;
@@ -50,7 +53,10 @@ export class Exchange implements ChannelHandlers {
   readonly #parser: CgiHeadParser;
   readonly #stderr: StderrLines;
   #state: State = "connecting";
-  #conn: BackendConnection | undefined;
+  #lease: Lease | undefined;
+  /** Bytes received from the backend on the current lease (a stale-connection retry needs none). */
+  #received = 0;
+  #retried = false;
   #resolve!: (r: Response) => void;
   #reject!: (e: GatewayError) => void;
   #controller: ReadableStreamDefaultController<Uint8Array> | undefined;
@@ -79,26 +85,31 @@ export class Exchange implements ChannelHandlers {
     return response;
   }
 
-  async #start(): Promise<void> {
+  async #start(fresh = false): Promise<void> {
     const p = this.#p;
-    let conn: BackendConnection;
+    let lease: Lease;
     try {
-      conn = await p.pool.acquire(p.connectTimeoutMs);
+      lease = await p.pool.acquire(p.connectTimeoutMs, fresh);
     } catch (e) {
-      const code = e instanceof TransportError ? e.code : "EUNKNOWN";
-      this.#fail(new ServiceUnavailable(`cannot connect to backend (${code}): ${(e as Error).message}`, { cause: e }));
+      if (e instanceof GatewayError) this.#fail(e);
+      else {
+        const code = e instanceof TransportError ? e.code : "EUNKNOWN";
+        this.#fail(new ConnectFailed(`cannot connect to backend (${code}): ${(e as Error).message}`, { cause: e }));
+      }
       return;
     }
     if (this.#state === "done") {
-      p.pool.release(conn); // the client left while we were connecting
+      p.pool.release(lease, lease.conn.reusable); // the client left while we were connecting
       return;
     }
-    this.#conn = conn;
+    this.#lease = lease;
+    this.#received = 0;
     this.#state = "head";
-    conn.bind(REQUEST_ID, this);
+    lease.conn.bind(lease.requestId, this);
     this.#touch();
-    this.#armTimer();
-    conn.write(p.head);
+    if (this.#timer === undefined) this.#armTimer();
+    if (lease.requestId !== 1) setRequestId(p.head, lease.requestId);
+    lease.conn.write(p.head);
     if (p.body.kind === "stream") await this.#pumpBody(p.body.source, p.body.max);
     else this.#stdinDone = true;
   }
@@ -111,9 +122,9 @@ export class Exchange implements ChannelHandlers {
       for (;;) {
         const { done, value } = await reader.read();
         if (this.#state === "done") break;
-        const conn = this.#conn!;
+        const { conn, requestId } = this.#lease!;
         if (done) {
-          conn.write(encodeStdinEnd(REQUEST_ID));
+          conn.write(encodeStdinEnd(requestId));
           this.#stdinDone = true;
           break;
         }
@@ -122,7 +133,7 @@ export class Exchange implements ChannelHandlers {
           this.#fail(new PayloadTooLarge(`request body is over its limit of ${max} bytes`));
           break;
         }
-        if (!conn.write(encodeStdinChunk(REQUEST_ID, value))) {
+        if (!conn.write(encodeStdinChunk(requestId, value))) {
           await conn.drained();
           this.#touch();
         }
@@ -130,7 +141,7 @@ export class Exchange implements ChannelHandlers {
     } catch (e) {
       // The client's body failed (it went away) or the backend connection closed under us.
       if (this.#state !== "done") {
-        if (this.#conn?.closed) return; // `failed` reports the backend side
+        if (this.#lease?.conn.closed) return; // `failed` reports the backend side
         this.#clientGone(e as Error);
       }
     } finally {
@@ -143,6 +154,7 @@ export class Exchange implements ChannelHandlers {
 
   stdout(data: Uint8Array): void {
     this.#touch();
+    this.#received += data.length;
     if (this.#state === "body") {
       this.#enqueue(data);
       return;
@@ -185,6 +197,7 @@ export class Exchange implements ChannelHandlers {
 
   stderr(data: Uint8Array): void {
     this.#touch();
+    this.#received += data.length;
     this.#stderr.push(data);
   }
 
@@ -204,11 +217,19 @@ export class Exchange implements ChannelHandlers {
     } catch {
       // the client cancelled the body in the meantime
     }
-    this.#finish();
+    this.#finish(undefined, false, true);
   }
 
   failed(error: Error): void {
     if (this.#state === "done") return;
+    if (this.#state === "head" && this.#canRetry(error)) {
+      this.#retried = true;
+      const lease = this.#lease!;
+      this.#lease = undefined;
+      this.#p.pool.release(lease, false);
+      void this.#start(true);
+      return;
+    }
     if (this.#state === "head") {
       const what = error instanceof ProtocolError ? `protocol error (${error.reason})` : "connection closed";
       this.#fail(new BadGateway(`backend ${what} before the response head: ${error.message}`, { cause: error }));
@@ -230,7 +251,7 @@ export class Exchange implements ChannelHandlers {
     }
     if ((c.desiredSize ?? 1) <= 0 && !this.#paused) {
       this.#paused = true;
-      this.#conn?.pause();
+      this.#lease?.conn.pause();
     }
   }
 
@@ -238,7 +259,7 @@ export class Exchange implements ChannelHandlers {
     if (!this.#paused) return;
     this.#paused = false;
     this.#touch();
-    this.#conn?.resume();
+    this.#lease?.conn.resume();
   }
 
   #touch(): void {
@@ -296,24 +317,42 @@ export class Exchange implements ChannelHandlers {
     this.#finish(error, true);
   }
 
-  #abortBackend(): void {
-    const conn = this.#conn;
-    if (!conn || conn.closed) return;
-    conn.write(abortRequest(REQUEST_ID));
-    conn.close();
+  /**
+   * A reused connection that closed or reset before any response byte is most likely stale (the backend
+   * dropped it while idle): one retry on a fresh connection, never after a timeout, never for a streamed body.
+   */
+  #canRetry(error: Error): boolean {
+    if (this.#retried || !this.#p.retryable || this.#received > 0 || !this.#lease?.reused) return false;
+    return error instanceof ConnectionClosed ||
+      (error instanceof TransportError && (error.code === "ECONNRESET" || error.code === "EPIPE" || error.code === "ECLOSED"));
   }
 
-  #finish(error?: Error, clientAborted = false): void {
+  /** The client left or we gave up: FCGI_ABORT_REQUEST; a connection carrying only us is then closed. */
+  #abortBackend(): void {
+    const lease = this.#lease;
+    if (!lease || lease.conn.closed) return;
+    lease.conn.abort(lease.requestId);
+    if (!this.#p.pool.multiplexing) lease.conn.close();
+  }
+
+  #finish(error?: Error, clientAborted = false, ended = false): void {
     if (this.#state === "done") return;
     this.#state = "done";
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#p.signal?.removeEventListener("abort", this.#onAbort);
     this.#stderr.flush();
-    const conn = this.#conn;
-    if (conn) {
-      conn.unbind(REQUEST_ID);
-      if (!this.#stdinDone && !conn.closed) conn.close(); // the backend answered before reading all input
-      this.#p.pool.release(conn);
+    const lease = this.#lease;
+    if (lease) {
+      // The body may have ended while its reader was slow: a pooled connection must not stay paused.
+      if (this.#paused) {
+        this.#paused = false;
+        lease.conn.resume();
+      }
+      // A backend that answered before reading all its input leaves STDIN unfinished: the connection's
+      // state is unknown, so it is not reused.
+      const ok = ended && this.#stdinDone;
+      // Decide after the rest of the current socket chunk is decoded: bytes after END_REQUEST make it unusable.
+      queueMicrotask(() => this.#p.pool.release(lease, ok));
     }
     this.#p.done({ status: clientAborted ? 0 : this.#status, error, clientAborted, bytesOut: this.#bytesOut });
   }

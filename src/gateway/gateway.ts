@@ -72,7 +72,13 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   const routes: LiveRoute[] = config.routes.map((r) => {
     const key = endpointKey(r.target.endpoint);
     let pool = pools.get(key);
-    if (!pool) pools.set(key, (pool = new BackendPool(r.target.endpoint, connector)));
+    if (!pool) {
+      pool = new BackendPool(r.target.endpoint, connector, r.pool, (m) => log.log("warn", { backend: r.target.text }, m));
+      pools.set(key, pool);
+    } else if (JSON.stringify(pool.options) !== JSON.stringify(r.pool)) {
+      // Apache too shares one worker per address and ignores a later definition's parameters (AH01146).
+      log.log("warn", { route: r.prefix, backend: r.target.text }, "pool keys ignored: an earlier route to the same backend set them");
+    }
     return { prefix: r.prefix, config: r, pool, requests: 0, errors: 0, inFlight: 0 };
   });
   const limits = { maxLine: config.maxHeadLine, maxHead: config.maxHead };
@@ -185,6 +191,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       head,
       body,
       discardBody: method === "HEAD",
+      retryable: IDEMPOTENT.has(method) && body.kind !== "stream",
       signal: request.signal,
       stderrLine: (line) => log.log("warn", { req: id, route: route.prefix }, `stderr: ${line}`),
       done: (outcome) => {
@@ -234,6 +241,8 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
 }
 
 const EMPTY = new Uint8Array(0);
+/** Methods a stale-connection retry may send twice (RFC 9110 §9.2.2). */
+const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]);
 /** RFC 3986 host (reg-name or IP literal) with an optional port. */
 const VALID_HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~!$&'()*+,;=%-]*)(?::\d*)?$/;
 

@@ -1,8 +1,9 @@
 // One connection to a FastCGI backend: owns the socket and the record decoder, and hands each record to the
-// request it belongs to. Requests bind a request id while they run (one at a time today; the multiplexing of
-// issue B binds several).
+// request it belongs to. Requests bind a request id while they run: one at a time, or several when the backend
+// multiplexes (FCGI_MPXS_CONNS=1).
 import { RecordDecoder } from "../protocol/decoder.ts";
-import { RecordType } from "../protocol/constants.ts";
+import { MAX_REQUEST_ID, RecordType } from "../protocol/constants.ts";
+import { abortRequest } from "../protocol/encode.ts";
 import { ProtocolError } from "../protocol/errors.ts";
 import type { Conn, TransportError } from "../transport/types.ts";
 
@@ -20,14 +21,26 @@ export class BackendConnection {
   readonly #conn: Conn;
   readonly #decoder: RecordDecoder;
   readonly #channels = new Map<number, ChannelHandlers>();
+  /** Ids whose request we aborted on a connection we keep: their records are dropped until END_REQUEST. */
+  readonly #aborted = new Set<number>();
+  /** Ids handed out in a lease whose request has not bound yet (concurrent acquires must not share one). */
+  readonly #reserved = new Set<number>();
   #closed = false;
   /** Set once the peer half-closed or anything went wrong: the connection must not be reused. */
   #broken = false;
-  readonly createdAt = Date.now();
+  /** Requests this connection has carried, for telling a reused connection from a fresh one. */
+  served = 0;
+  /** When it last became idle (ms since epoch). */
+  idleSince = 0;
+  /** Called once when the connection is closed, whatever closed it. */
+  onClose: (() => void) | undefined;
+  /** Called when an aborted request's END_REQUEST frees its id. */
+  onIdFreed: ((id: number) => void) | undefined;
 
   constructor(conn: Conn) {
     this.#conn = conn;
     const channels = this.#channels;
+    const aborted = this.#aborted;
     this.#decoder = new RecordDecoder(
       {
         stream(type, id, data) {
@@ -39,7 +52,11 @@ export class BackendConnection {
         streamEnd() {},
         beginRequest() {},
         abortRequest() {},
-        endRequest(id, appStatus, protocolStatus) {
+        endRequest: (id, appStatus, protocolStatus) => {
+          if (aborted.delete(id)) {
+            this.onIdFreed?.(id);
+            return;
+          }
           const ch = channels.get(id);
           if (!ch) return;
           channels.delete(id);
@@ -47,7 +64,7 @@ export class BackendConnection {
         },
         management() {},
       },
-      { isExpectedRequestId: (id) => channels.has(id) },
+      { isExpectedRequestId: (id) => channels.has(id) || aborted.has(id) },
     );
     conn.setHandlers({
       data: (chunk) => {
@@ -65,6 +82,9 @@ export class BackendConnection {
         this.#closed = true;
         this.#broken = true;
         this.#fail(error ?? new ConnectionClosed("backend connection closed"));
+        const cb = this.onClose;
+        this.onClose = undefined;
+        cb?.();
       },
     });
   }
@@ -73,17 +93,49 @@ export class BackendConnection {
     return this.#closed;
   }
 
-  /** True when the connection may carry another request: nothing pending, nothing half-read. */
+  /** Usable for more requests: not closed, not half-closed, no protocol error. */
+  get healthy(): boolean {
+    return !this.#closed && !this.#broken;
+  }
+
+  /** Requests in flight on it, aborted ones still draining included. */
+  get active(): number {
+    return this.#channels.size + this.#aborted.size + this.#reserved.size;
+  }
+
+  /** True when the connection may carry another request alone: nothing pending, no partial record buffered. */
   get reusable(): boolean {
-    return !this.#closed && !this.#broken && this.#channels.size === 0 && this.#decoder.idle;
+    return this.healthy && this.active === 0 && this.#decoder.idle;
+  }
+
+  /** Takes the lowest request id not in use on this connection, until `bind` or `unbind`. */
+  reserveRequestId(): number {
+    for (let id = 1; id <= MAX_REQUEST_ID; id++) {
+      if (!this.#channels.has(id) && !this.#aborted.has(id) && !this.#reserved.has(id)) {
+        this.#reserved.add(id);
+        return id;
+      }
+    }
+    throw new Error("no free request id");
   }
 
   bind(requestId: number, handlers: ChannelHandlers): void {
+    this.#reserved.delete(requestId);
     this.#channels.set(requestId, handlers);
+    this.served++;
   }
 
   unbind(requestId: number): void {
+    this.#reserved.delete(requestId);
     this.#channels.delete(requestId);
+  }
+
+  /** FCGI_ABORT_REQUEST for one request, keeping the connection: its records are dropped until END_REQUEST. */
+  abort(requestId: number): void {
+    this.#channels.delete(requestId);
+    if (!this.healthy) return;
+    this.#aborted.add(requestId);
+    this.#conn.write(abortRequest(requestId));
   }
 
   write(data: Uint8Array): boolean {
@@ -109,6 +161,8 @@ export class BackendConnection {
 
   #fail(error: Error): void {
     this.#broken = true;
+    this.#aborted.clear();
+    this.#reserved.clear();
     if (this.#channels.size > 0) {
       const bound = [...this.#channels.values()];
       this.#channels.clear();
