@@ -19,8 +19,11 @@
 #define MAX_THREADS 64
 
 static int listen_fd;
-/* libfcgi's own threaded example serialises accept(): not every platform allows concurrent accept() calls. */
-static pthread_mutex_t accept_lock = PTHREAD_MUTEX_INITIALIZER;
+/*
+ * No accept mutex: libfcgi's threaded example serialises FCGX_Accept_r behind one, which deadlocks with
+ * FCGI_KEEP_CONN (a thread whose connection was kept waits for the mutex while another thread sits in
+ * accept()). Linux allows concurrent accept() calls on one socket.
+ */
 
 static long delay_ms(const char *query) {
     const char *p = query ? strstr(query, "delay_ms=") : NULL;
@@ -35,9 +38,7 @@ static void *serve(void *arg) {
     char buf[65536];
     if (FCGX_InitRequest(&req, listen_fd, 0) != 0) return NULL;
     for (;;) {
-        pthread_mutex_lock(&accept_lock);
         int rc = FCGX_Accept_r(&req);
-        pthread_mutex_unlock(&accept_lock);
         if (rc < 0) break;
 
         long total = 0;

@@ -303,7 +303,7 @@ describe("what goes on the wire", () => {
       };
       return conn;
     };
-    const gw = testGateway([`/ fcgi://127.0.0.1:${backend.port}/srv/`], { options: { connector: counting } });
+    const gw = testGateway([`/ fcgi://127.0.0.1:${backend.port}/srv/ disablereuse=on`], { options: { connector: counting } });
     try {
       assert.equal((await gw.request("/a.php?x=1", { headers: { cookie: "a=b", "user-agent": "x".repeat(300) } })).status, 200);
       assert.equal((await gw.request("/a.php", { method: "POST", body: "x".repeat(10_000) })).status, 200);

@@ -24,10 +24,12 @@ describeWithBackend("fcgiwrap (real CGI scripts)", fcgiwrapMissing(), () => {
   before(async () => {
     cgi = await startFcgiwrap();
     tap = tapConnector();
+    // fcgiwrap is one process that serves one connection at a time: a kept-alive connection would pin it, so
+    // it runs without reuse (the README recommends disablereuse=on for it).
     gw = testGateway([
-      `/cgi-bin/ fcgi://127.0.0.1:${cgi.port}${cgi.docroot}/ backend-type=GENERIC`,
+      `/cgi-bin/ fcgi://127.0.0.1:${cgi.port}${cgi.docroot}/ backend-type=GENERIC disablereuse=on`,
       `/cgi-pi/ fcgi://127.0.0.1:${cgi.port}${cgi.docroot}/ backend-type=GENERIC path-info=last-dot`,
-      `/cgi-sock/ unix:${cgi.socketPath}|fcgi://localhost${cgi.docroot}/ backend-type=GENERIC`,
+      `/cgi-sock/ unix:${cgi.socketPath}|fcgi://localhost${cgi.docroot}/ backend-type=GENERIC disablereuse=on`,
     ], { documentRoot: cgi.docroot, options: { connector: tap.connector } });
   });
 

@@ -53,8 +53,10 @@ describeWithBackend("PHP-FPM (real php-fpm8.2)", phpFpmMissing(), () => {
     const closed = await freePort();
     tap = tapConnector();
     gw = testGateway([
-      // httpd-tests case 6: `ProxyPass /php-fpm-pp/ fcgi://localhost:9001/<docroot>/`.
-      `/php-fpm-pp/ fcgi://127.0.0.1:${fpm.port}${fpm.docroot}/`,
+      // httpd-tests case 6: `ProxyPass /php-fpm-pp/ fcgi://localhost:9001/<docroot>/`. One connection per
+      // request here (as Apache's default), so each request's records and sockets can be told apart;
+      // test/pool/ covers reuse against php-fpm.
+      `/php-fpm-pp/ fcgi://127.0.0.1:${fpm.port}${fpm.docroot}/ disablereuse=on`,
       `/slow/ fcgi://127.0.0.1:${fpm.port}${fpm.docroot}/ timeout=1`,
       `/down/ fcgi://127.0.0.1:${closed}${fpm.docroot}/`,
       `/sock/ unix:${fpm.socketPath}|fcgi://localhost${fpm.docroot}/`,
@@ -67,7 +69,8 @@ describeWithBackend("PHP-FPM (real php-fpm8.2)", phpFpmMissing(), () => {
     await fpm?.close();
   });
 
-  /** Open backend connections. Routes to one address share a pool, so count each pool once. */
+  /** Backend connections carrying a request (idle pooled ones, e.g. of the /sock/ route, do not count).
+   *  Routes to one address share a pool, so count each pool once. */
   const openConnections = () => {
     const seen = new Set<string>();
     let open = 0;
@@ -75,7 +78,7 @@ describeWithBackend("PHP-FPM (real php-fpm8.2)", phpFpmMissing(), () => {
       const address = r.target.replace(/^(fcgi:\/\/[^/]*|unix:[^|]*).*$/, "$1");
       if (seen.has(address)) continue;
       seen.add(address);
-      open += r.pool.open;
+      open += r.pool.busy;
     }
     return open;
   };
