@@ -44,6 +44,7 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     config = buildGatewayConfig({
       flagRoutes,
+      flagBalancers: args.flagBalancers,
       ...(file ? { file } : {}),
       ...(args.listen ? { listen: args.listen } : {}),
       documentRoot: args.documentRoot ?? file?.documentRoot ?? process.cwd(),

@@ -1,4 +1,5 @@
 // Command-line flags → configuration sources. Identical on `node --import tsx`, `deno run -A` and `bun`.
+import { BalancerSet, parseBalancerMember, parseProxySet } from "../config/balancers.ts";
 import { ConfigError } from "../config/errors.ts";
 import { parseListen, type ListenAddress } from "../config/listen.ts";
 import { parseProxyPass } from "../config/proxy-pass.ts";
@@ -10,6 +11,7 @@ export interface CliArgs {
   documentRoot?: string;
   configFile?: string;
   flagRoutes: RouteConfig[];
+  flagBalancers: BalancerSet;
 }
 
 export const USAGE = `proxy-fcgi: a FastCGI gateway (like Apache's mod_proxy_fcgi) for Node, Deno and Bun
@@ -17,6 +19,8 @@ export const USAGE = `proxy-fcgi: a FastCGI gateway (like Apache's mod_proxy_fcg
 Usage:
   proxy-fcgi [--listen HOST:PORT] [--document-root DIR] [--config FILE.json]
              [--proxy-pass "/prefix/ fcgi://HOST:PORT/path/ [key=value ...]"]...
+             [--balancer-member "balancer://NAME fcgi://HOST:PORT/path/ [key=value ...]"]...
+             [--proxy-set "balancer://NAME key=value ..."]...
 
 Options:
   --listen HOST:PORT       where to serve HTTP (default 127.0.0.1:8080)
@@ -30,15 +34,28 @@ Options:
                                  backend-type=FPM|GENERIC path-info=none|first-dot|last-dot|unescape|full
                                  document-root=DIR pass-authorization=on|off
                                  request-buffering=spool|stream max-body=SIZE[k|m|g]
+                           pool keys: enablereuse=on|off disablereuse=on|off max=N smax=N ttl=SECONDS
+                                 acquire=MS mpx-max=N retry=SECONDS flushpackets= flushwait= (no-ops)
+                           TARGET may also be balancer://NAME (then no pool keys on the route)
+  --balancer-member "balancer://NAME URL [key=value ...]"
+                           a member of balancer NAME, in Apache BalancerMember syntax; repeatable
+                           keys: the pool keys, loadfactor=1..100 route=NAME redirect=ROUTE
+                                 status=[+-]DSIHREN lbset=0..99 retry=SECONDS
+                                 hcmethod=NONE|TCP|FCGI hcuri=/ping hcexpect="200 pong"
+                                 hcinterval=SECONDS hcpasses=N hcfails=N
+  --proxy-set "balancer://NAME key=value ..."
+                           balancer keys (Apache ProxySet): lbmethod=byrequests|bybusyness|bytraffic
+                                 stickysession=NAME[|PARAM] stickysessionsep=C nofailover=on|off
+                                 forcerecovery=on|off maxattempts=N failonstatus=503,500 scolonpathdelim=on|off
   --help                   this text
 
 With no route at all, a built-in demo FastCGI responder is started and served at /.
 `;
 
-const VALUE_FLAGS = new Set(["--listen", "--document-root", "--config", "--proxy-pass"]);
+const VALUE_FLAGS = new Set(["--listen", "--document-root", "--config", "--proxy-pass", "--balancer-member", "--proxy-set"]);
 
 export function parseArgs(argv: readonly string[]): CliArgs {
-  const out: CliArgs = { help: false, flagRoutes: [] };
+  const out: CliArgs = { help: false, flagRoutes: [], flagBalancers: new BalancerSet() };
   for (let i = 0; i < argv.length; i++) {
     let flag = argv[i]!;
     let value: string | undefined;
@@ -73,6 +90,12 @@ export function parseArgs(argv: readonly string[]): CliArgs {
         break;
       case "--proxy-pass":
         out.flagRoutes.push(parseProxyPass(value));
+        break;
+      case "--balancer-member":
+        parseBalancerMember(value, out.flagBalancers);
+        break;
+      case "--proxy-set":
+        parseProxySet(value, out.flagBalancers);
         break;
     }
   }

@@ -1,5 +1,6 @@
 // Merges the sources of configuration into one validated GatewayConfig: routes from `--proxy-pass` flags come
 // first, in flag order, then the file's; other flags override the file's values.
+import { BalancerSet } from "./balancers.ts";
 import { ConfigError } from "./errors.ts";
 import type { FileConfig } from "./json.ts";
 import type { ListenAddress } from "./listen.ts";
@@ -10,6 +11,7 @@ export const SERVER_SOFTWARE = "proxy-fcgi/0.1";
 
 export interface ConfigSources {
   flagRoutes?: readonly RouteConfig[];
+  flagBalancers?: BalancerSet;
   file?: FileConfig;
   listen?: ListenAddress;
   documentRoot?: string;
@@ -18,10 +20,17 @@ export interface ConfigSources {
 export function buildGatewayConfig(src: ConfigSources): GatewayConfig {
   const routes = [...(src.flagRoutes ?? []), ...(src.file?.routes ?? [])];
   checkShadowing(routes);
+  const balancers = BalancerSet.combine(src.flagBalancers ?? new BalancerSet(), src.file?.balancers).build();
+  for (const r of routes) {
+    if (r.target.kind === "balancer" && !balancers.some((b) => b.name === (r.target as { name: string }).name)) {
+      throw new ConfigError(`route "${r.prefix}"`, `${r.target.text} is not defined (add --balancer-member "${r.target.text} fcgi://...")`);
+    }
+  }
   return {
     listen: src.listen ?? src.file?.listen ?? { host: "127.0.0.1", port: 8080 },
     documentRoot: src.documentRoot ?? src.file?.documentRoot ?? "",
     routes,
+    balancers,
     serverSoftware: SERVER_SOFTWARE,
     maxHeadLine: src.file?.maxHeadLine ?? 8192,
     maxHead: src.file?.maxHead ?? 65536,

@@ -1,10 +1,11 @@
 // The JSON config file: `{ "listen", "document-root", "routes": [ { "path", "target", ...route keys,
 // "env": {...}, "set-env-if": [...] } ] }`, validated with errors that name the path in the file.
 import { ConfigError } from "./errors.ts";
+import { BalancerSet, buildMember } from "./balancers.ts";
 import { buildRoute } from "./proxy-pass.ts";
-import { applyRouteKey, type MutableRouteOptions } from "./route-keys.ts";
+import { applyRouteKey } from "./route-keys.ts";
 import { compileSetEnvIf } from "./set-env-if.ts";
-import { ROUTE_DEFAULTS, type RouteConfig } from "./types.ts";
+import type { RouteConfig } from "./types.ts";
 import { parseSize, scalarText } from "./values.ts";
 import { parseListen, type ListenAddress } from "./listen.ts";
 
@@ -12,11 +13,12 @@ export interface FileConfig {
   listen?: ListenAddress;
   documentRoot?: string;
   routes: RouteConfig[];
+  balancers: BalancerSet;
   maxHeadLine?: number;
   maxHead?: number;
 }
 
-const TOP_KEYS = ["listen", "document-root", "routes", "max-head-line", "max-head"];
+const TOP_KEYS = ["listen", "document-root", "routes", "balancers", "max-head-line", "max-head"];
 
 export function parseJsonConfig(text: string, file: string): FileConfig {
   let doc: unknown;
@@ -29,7 +31,7 @@ export function parseJsonConfig(text: string, file: string): FileConfig {
   for (const k of Object.keys(doc)) {
     if (!TOP_KEYS.includes(k)) throw new ConfigError(`${file}: ${k}`, `unknown key (known: ${TOP_KEYS.join(", ")})`);
   }
-  const out: FileConfig = { routes: [] };
+  const out: FileConfig = { routes: [], balancers: new BalancerSet() };
   const at = (path: string) => `${file}: ${path}`;
   if (doc.listen !== undefined) out.listen = wrap(at("listen"), () => parseListen(scalarText(doc.listen)));
   if (doc["document-root"] !== undefined) {
@@ -39,6 +41,7 @@ export function parseJsonConfig(text: string, file: string): FileConfig {
   }
   if (doc["max-head-line"] !== undefined) out.maxHeadLine = wrap(at("max-head-line"), () => parseSize(scalarText(doc["max-head-line"])));
   if (doc["max-head"] !== undefined) out.maxHead = wrap(at("max-head"), () => parseSize(scalarText(doc["max-head"])));
+  if (doc.balancers !== undefined) parseBalancers(doc.balancers, at("balancers"), out.balancers);
   if (doc.routes !== undefined) {
     if (!Array.isArray(doc.routes)) throw new ConfigError(at("routes"), "must be a list");
     out.routes = doc.routes.map((r, i) => parseRoute(r, at(`routes[${i}]`)));
@@ -50,18 +53,41 @@ function parseRoute(raw: unknown, where: string): RouteConfig {
   if (!isObject(raw)) throw new ConfigError(where, "must be an object");
   if (typeof raw.path !== "string") throw new ConfigError(`${where}.path`, "required, a string such as \"/php/\"");
   if (typeof raw.target !== "string") throw new ConfigError(`${where}.target`, "required, a string such as \"fcgi://127.0.0.1:9000/srv/app/\"");
-  const draft: MutableRouteOptions = { ...ROUTE_DEFAULTS };
-  for (const [key, value] of Object.entries(raw)) {
-    if (key === "path" || key === "target") continue;
-    if (key === "env") {
-      draft.env = wrap(`${where}.env`, () => envEntries(value));
-    } else if (key === "set-env-if") {
-      draft.setEnvIf = wrap(`${where}.set-env-if`, () => compileSetEnvIf(value, "rules"));
-    } else {
-      wrap(`${where}.${key}`, () => applyRouteKey(draft, key, scalarText(value)));
+  const balanced = /^balancer:/i.test(raw.target);
+  return buildRoute(raw.path, raw.target, [], where, (draft) => {
+    for (const [key, value] of Object.entries(raw)) {
+      if (key === "path" || key === "target") continue;
+      if (key === "env") {
+        draft.env = wrap(`${where}.env`, () => envEntries(value));
+      } else if (key === "set-env-if") {
+        draft.setEnvIf = wrap(`${where}.set-env-if`, () => compileSetEnvIf(value, "rules"));
+      } else {
+        wrap(`${where}.${key}`, () => applyRouteKey(draft, key, scalarText(value), balanced));
+      }
     }
+  });
+}
+
+/** `"balancers": { "name": { ...balancer keys, "members": [ { "url", ...member keys } ] } }` */
+function parseBalancers(raw: unknown, where: string, into: BalancerSet): void {
+  if (!isObject(raw)) throw new ConfigError(where, "must be an object of balancer names");
+  for (const [name, spec] of Object.entries(raw)) {
+    const at = `${where}.${name}`;
+    if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new ConfigError(at, "a balancer name has letters, digits, . _ - only");
+    if (!isObject(spec)) throw new ConfigError(at, "must be an object");
+    const lower = name.toLowerCase();
+    for (const [key, value] of Object.entries(spec)) {
+      if (key === "members") continue;
+      into.set(lower, key, wrap(`${at}.${key}`, () => scalarText(value)), `${at}.${key}`);
+    }
+    if (!Array.isArray(spec.members) || spec.members.length === 0) throw new ConfigError(`${at}.members`, "required, a non-empty list");
+    spec.members.forEach((m, i) => {
+      const mat = `${at}.members[${i}]`;
+      if (!isObject(m) || typeof m.url !== "string") throw new ConfigError(`${mat}.url`, "required, a string such as \"fcgi://127.0.0.1:9000/srv/app/\"");
+      const keys = Object.entries(m).filter(([k]) => k !== "url").map(([k, v]) => [k, wrap(`${mat}.${k}`, () => scalarText(v))] as const);
+      into.addMember(lower, buildMember(m.url, keys, mat));
+    });
   }
-  return buildRoute(raw.path, raw.target, draft, where);
 }
 
 function envEntries(v: unknown): Array<[string, string]> {

@@ -1,13 +1,14 @@
 // The `key=value` vocabulary of a route, shared by `--proxy-pass` flags and JSON route objects (one name, one
-// meaning, one parser). Pool and balancer keys join this table in their own issue.
+// meaning, one parser). Pool keys come from pool-keys.ts; a route to balancer:// leaves them to its members.
 import type { RouteOptions } from "./types.ts";
+import { POOL_KEYS } from "./pool-keys.ts";
 import { parseChoice, parseDuration, parseOnOff, parseSize } from "./values.ts";
 
 export type MutableRouteOptions = { -readonly [K in keyof RouteOptions]: RouteOptions[K] };
 
 type KeyParser = (draft: MutableRouteOptions, text: string) => void;
 
-export const ROUTE_KEYS: Readonly<Record<string, KeyParser>> = {
+const OWN_KEYS: Readonly<Record<string, KeyParser>> = {
   // Apache: io (inactivity) timeout in seconds.
   timeout: (d, t) => { d.ioTimeoutMs = parseDuration(t, "s"); },
   // Apache: seconds by default, `ms` suffix allowed.
@@ -23,32 +24,18 @@ export const ROUTE_KEYS: Readonly<Record<string, KeyParser>> = {
   "pass-authorization": (d, t) => { d.passAuthorization = parseOnOff(t); },
   "request-buffering": (d, t) => { d.requestBuffering = parseChoice(t, ["spool", "stream"] as const); },
   "max-body": (d, t) => { d.maxBody = parseSize(t); },
-  // Pool keys (Apache's worker parameters). Reuse is on by default: a deliberate difference from Apache 2.4,
-  // whose fcgi workers reuse only with enablereuse=on.
-  enablereuse: (d, t) => { d.pool = { ...d.pool, reuse: parseOnOff(t) }; },
-  disablereuse: (d, t) => { d.pool = { ...d.pool, reuse: !parseOnOff(t), ...(parseOnOff(t) ? { probe: false } : {}) }; },
-  max: (d, t) => { d.pool = { ...d.pool, max: parseCount(t, 1) }; },
-  smax: (d, t) => { d.pool = { ...d.pool, smax: parseCount(t, 0) }; },
-  ttl: (d, t) => { d.pool = { ...d.pool, ttlMs: parseDuration(t, "s") }; },
-  acquire: (d, t) => { d.pool = { ...d.pool, acquireMs: parseDuration(t, "ms") }; },
-  // Acts on balancer members only (Apache never puts a lone worker in error); also paces GET_VALUES retries.
-  retry: (d, t) => { d.pool = { ...d.pool, retryMs: t.trim() === "0" ? 0 : parseDuration(t, "s") }; },
-  "mpx-max": (d, t) => { d.pool = { ...d.pool, mpxMax: parseCount(t, 1) }; },
-  // Accepted for Apache compatibility; responses always stream unbuffered, so there is nothing to flush.
-  flushpackets: (_d, t) => { parseChoice(t, ["on", "off", "auto"] as const); },
-  flushwait: (_d, t) => { parseCount(t, 0, 1000); },
 };
 
-function parseCount(text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const n = Number(text.trim());
-  if (!/^\d+$/.test(text.trim()) || n < min || n > max) throw `"${text}" must be a whole number from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : " up"}`;
-  return n;
-}
+export const ROUTE_KEYS: Readonly<Record<string, KeyParser>> = { ...OWN_KEYS, ...POOL_KEYS };
 
-/** Applies one key; throws a string naming the problem. */
-export function applyRouteKey(draft: MutableRouteOptions, key: string, text: string): void {
-  const parser = Object.hasOwn(ROUTE_KEYS, key) ? ROUTE_KEYS[key] : undefined;
-  if (!parser) throw `unknown key "${key}" (known: ${Object.keys(ROUTE_KEYS).join(", ")})`;
+/** Applies one key; throws a string naming the problem. `balanced`: the route targets balancer://. */
+export function applyRouteKey(draft: MutableRouteOptions, key: string, text: string, balanced = false): void {
+  const table = balanced ? OWN_KEYS : ROUTE_KEYS;
+  const parser = Object.hasOwn(table, key) ? table[key] : undefined;
+  if (!parser && balanced && Object.hasOwn(POOL_KEYS, key)) {
+    throw `key "${key}" belongs on the balancer's members (--balancer-member), not on a balancer:// route`;
+  }
+  if (!parser) throw `unknown key "${key}" (known: ${Object.keys(table).join(", ")})`;
   try {
     parser(draft, text);
   } catch (problem) {

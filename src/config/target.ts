@@ -1,6 +1,6 @@
 // Parses ProxyPass targets: `fcgi://host[:port]/path` and `unix:/path/to.sock|fcgi://localhost/path`.
 // Only configuration may name a unix socket (CVE-2021-40438: never derive it from a request).
-import type { Target } from "./types.ts";
+import type { RouteTarget, Target } from "./types.ts";
 
 /** Apache's default port for fcgi:// (proxy_util.c's scheme table). */
 export const FCGI_DEFAULT_PORT = 8000;
@@ -12,17 +12,33 @@ export function parseTarget(text: string): Target {
     const path = text.slice(5, bar);
     if (!path.startsWith("/")) throw `the unix socket path in "${text}" must be absolute`;
     const url = parseFcgiUrl(text.slice(bar + 1), text);
-    return { endpoint: { kind: "unix", path }, filenamePrefix: `proxy:fcgi://${url.hostForName}`, path: url.path, text };
+    return { kind: "fcgi", endpoint: { kind: "unix", path }, filenamePrefix: `proxy:fcgi://${url.hostForName}`, path: url.path, text };
   }
   if (bar >= 0) throw `"${text}": only a unix: target may contain "|"`;
   const url = parseFcgiUrl(text, text);
   const portPart = url.port === FCGI_DEFAULT_PORT ? "" : `:${url.port}`;
   return {
+    kind: "fcgi",
     endpoint: { kind: "tcp", host: url.host, port: url.port },
     filenamePrefix: `proxy:fcgi://${url.hostForName}${portPart}`,
     path: url.path,
     text,
   };
+}
+
+/** A route's target: a FastCGI backend, or `balancer://name`. */
+export function parseRouteTarget(text: string): RouteTarget {
+  const m = /^balancer:\/\/([A-Za-z0-9._-]+)\/?$/i.exec(text);
+  if (m) return { kind: "balancer", name: m[1]!.toLowerCase(), text: `balancer://${m[1]!.toLowerCase()}` };
+  if (/^balancer:/i.test(text)) throw `"${text}" must be balancer://NAME (letters, digits, . _ -)`;
+  return parseTarget(text);
+}
+
+/** `balancer://name` (a trailing slash allowed) → name. */
+export function parseBalancerName(text: string): string {
+  const t = parseRouteTarget(text);
+  if (t.kind !== "balancer") throw `"${text}" must be balancer://NAME`;
+  return t.name;
 }
 
 interface FcgiUrl { host: string; hostForName: string; port: number; path: string }

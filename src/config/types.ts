@@ -2,6 +2,9 @@
 // what the gateway consumes. Units are normalised here: milliseconds and bytes.
 import type { Endpoint } from "../transport/types.ts";
 import { POOL_DEFAULTS, type PoolOptions } from "../pool/backend-pool.ts";
+import type { BalancerOptions } from "../pool/balancer/balancer.ts";
+import type { MemberOptions } from "../pool/balancer/member.ts";
+import type { HealthOptions } from "../pool/health/health-options.ts";
 
 /** How SCRIPT_FILENAME is spelled (Apache's ProxyFCGIBackendType). */
 export type BackendType = "FPM" | "GENERIC";
@@ -12,6 +15,7 @@ export type RequestBuffering = "spool" | "stream";
 
 /** A parsed `fcgi://host[:port]/path` or `unix:/sock|fcgi://localhost/path` target. */
 export interface Target {
+  readonly kind: "fcgi";
   readonly endpoint: Endpoint;
   /** `proxy:fcgi://host[:port]`, as Apache puts it before the path in SCRIPT_FILENAME (port 8000 left out). */
   readonly filenamePrefix: string;
@@ -20,6 +24,15 @@ export interface Target {
   /** The target as configured, for logs and errors. */
   readonly text: string;
 }
+
+/** A route to `balancer://name`: its members are configured apart. */
+export interface BalancerTarget {
+  readonly kind: "balancer";
+  readonly name: string;
+  readonly text: string;
+}
+
+export type RouteTarget = Target | BalancerTarget;
 
 /** One ProxyFCGISetEnvIf-like rule, compiled. */
 export interface SetEnvIfRule {
@@ -46,13 +59,28 @@ export interface RouteOptions {
 export interface RouteConfig extends RouteOptions {
   /** URL-path prefix, matched at a segment boundary. */
   readonly prefix: string;
+  readonly target: RouteTarget;
+}
+
+/** A BalancerMember: where it is, how the balancer weighs it, its pool and its health check. */
+export interface MemberConfig {
   readonly target: Target;
+  readonly member: MemberOptions;
+  readonly pool: PoolOptions;
+  readonly health: HealthOptions;
+}
+
+export interface BalancerConfig {
+  readonly name: string;
+  readonly options: BalancerOptions;
+  readonly members: readonly MemberConfig[];
 }
 
 export interface GatewayConfig {
   readonly listen: { readonly host: string; readonly port: number };
   readonly documentRoot: string;
   readonly routes: readonly RouteConfig[];
+  readonly balancers: readonly BalancerConfig[];
   /** SERVER_SOFTWARE. */
   readonly serverSoftware: string;
   /** CGI response head limits, bytes. */

@@ -41,3 +41,13 @@ export function scalarText(value: unknown): string {
   if (typeof value === "boolean") return value ? "on" : "off";
   throw `expected a string, number or boolean, got ${value === null ? "null" : typeof value}`;
 }
+
+/** A whole number within [min, max]. */
+export function parseCount(text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const t = text.trim();
+  const n = Number(t);
+  if (!/^\d+$/.test(t) || n < min || n > max) {
+    throw `"${text}" must be a whole number from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : " up"}`;
+  }
+  return n;
+}

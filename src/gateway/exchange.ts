@@ -43,7 +43,11 @@ export interface ExchangeOutcome {
   readonly status: number;
   readonly error?: Error;
   readonly clientAborted?: boolean;
+  /** Response body bytes handed to the client. */
   readonly bytesOut: number;
+  /** Bytes written to and read from the backend (records included): bytraffic's measure. */
+  readonly backendWritten: number;
+  readonly backendRead: number;
 }
 
 type State = "connecting" | "head" | "body" | "done";
@@ -62,6 +66,8 @@ export class Exchange implements ChannelHandlers {
   #controller: ReadableStreamDefaultController<Uint8Array> | undefined;
   #status = 0;
   #bytesOut = 0;
+  #backendWritten = 0;
+  #backendRead = 0;
   #paused = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #lastActivity = 0;
@@ -110,6 +116,7 @@ export class Exchange implements ChannelHandlers {
     if (this.#timer === undefined) this.#armTimer();
     if (lease.requestId !== 1) setRequestId(p.head, lease.requestId);
     lease.conn.write(p.head);
+    this.#backendWritten += p.head.length;
     if (p.body.kind === "stream") await this.#pumpBody(p.body.source, p.body.max);
     else this.#stdinDone = true;
   }
@@ -133,7 +140,9 @@ export class Exchange implements ChannelHandlers {
           this.#fail(new PayloadTooLarge(`request body is over its limit of ${max} bytes`));
           break;
         }
-        if (!conn.write(encodeStdinChunk(requestId, value))) {
+        const records = encodeStdinChunk(requestId, value);
+        this.#backendWritten += records.length;
+        if (!conn.write(records)) {
           await conn.drained();
           this.#touch();
         }
@@ -155,6 +164,7 @@ export class Exchange implements ChannelHandlers {
   stdout(data: Uint8Array): void {
     this.#touch();
     this.#received += data.length;
+    this.#backendRead += data.length;
     if (this.#state === "body") {
       this.#enqueue(data);
       return;
@@ -198,6 +208,7 @@ export class Exchange implements ChannelHandlers {
   stderr(data: Uint8Array): void {
     this.#touch();
     this.#received += data.length;
+    this.#backendRead += data.length;
     this.#stderr.push(data);
   }
 
@@ -354,6 +365,13 @@ export class Exchange implements ChannelHandlers {
       // Decide after the rest of the current socket chunk is decoded: bytes after END_REQUEST make it unusable.
       queueMicrotask(() => this.#p.pool.release(lease, ok));
     }
-    this.#p.done({ status: clientAborted ? 0 : this.#status, error, clientAborted, bytesOut: this.#bytesOut });
+    this.#p.done({
+      status: clientAborted ? 0 : this.#status,
+      error,
+      clientAborted,
+      bytesOut: this.#bytesOut,
+      backendWritten: this.#backendWritten,
+      backendRead: this.#backendRead,
+    });
   }
 }

@@ -6,13 +6,20 @@ import { scriptPaths, type IsFile, type ScriptPaths } from "../cgi/script-paths.
 import { decodeRequestPath } from "../cgi/url-path.ts";
 import type { GatewayConfig, RouteConfig } from "../config/types.ts";
 import type { ConnectionInfo } from "../connection-info.ts";
-import { BadRequest, GatewayError, HeaderFieldsTooLarge, NotFound, ServiceUnavailable } from "../errors.ts";
+import { BadRequest, ConnectFailed, GatewayError, HeaderFieldsTooLarge, NotFound, ServiceUnavailable } from "../errors.ts";
 import { BackendPool, type PoolStats } from "../pool/backend-pool.ts";
 import { ParamTooLargeError } from "../protocol/errors.ts";
 import { encodeRequestHead } from "../protocol/request-head.ts";
-import type { Connector, Endpoint } from "../transport/types.ts";
+import type { Connector } from "../transport/types.ts";
 import { errorResponse } from "./error-response.ts";
 import { Exchange } from "./exchange.ts";
+import { Backends, type MemberBackend, type MemberStats, type RouteBackend } from "./backends.ts";
+import type { ExchangeOutcome } from "./exchange.ts";
+import type { Target } from "../config/types.ts";
+import type { Balancer } from "../pool/balancer/balancer.ts";
+import { sessionTarget } from "../pool/balancer/balancer.ts";
+import type { Member } from "../pool/balancer/member.ts";
+
 import { Logger, type LogSink } from "./log.ts";
 import { planBody, type BodyPlan } from "./request-body.ts";
 import { matchRoute } from "./router.ts";
@@ -36,7 +43,10 @@ export interface RouteStats {
   readonly requests: number;
   readonly errors: number;
   readonly inFlight: number;
+  /** The route's pool; for a balancer, its members' pools added up. */
   readonly pool: PoolStats;
+  /** Per member, for a balancer:// route. */
+  readonly members?: readonly MemberStats[];
 }
 
 export interface Gateway {
@@ -49,7 +59,7 @@ export interface Gateway {
 interface LiveRoute {
   readonly prefix: string;
   readonly config: RouteConfig;
-  readonly pool: BackendPool;
+  readonly backend: RouteBackend;
   requests: number;
   errors: number;
   inFlight: number;
@@ -67,22 +77,19 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     ? undefined
     : options.tempStore ?? (async () => (await import("../transport/files.ts")).createTempFile());
 
-  // One pool per backend address, shared by the routes that name it.
-  const pools = new Map<string, BackendPool>();
-  const routes: LiveRoute[] = config.routes.map((r) => {
-    const key = endpointKey(r.target.endpoint);
-    let pool = pools.get(key);
-    if (!pool) {
-      pool = new BackendPool(r.target.endpoint, connector, r.pool, (m) => log.log("warn", { backend: r.target.text }, m));
-      pools.set(key, pool);
-    } else if (JSON.stringify(pool.options) !== JSON.stringify(r.pool)) {
-      // Apache too shares one worker per address and ignores a later definition's parameters (AH01146).
-      log.log("warn", { route: r.prefix, backend: r.target.text }, "pool keys ignored: an earlier route to the same backend set them");
-    }
-    return { prefix: r.prefix, config: r, pool, requests: 0, errors: 0, inFlight: 0 };
-  });
+  const backends = new Backends(config, connector, (fields, message) => log.log("warn", fields, message));
+  const routes: LiveRoute[] = config.routes.map((r) => ({
+    prefix: r.prefix,
+    config: r,
+    backend: backends.forRoute(r.target, r.pool),
+    requests: 0,
+    errors: 0,
+    inFlight: 0,
+  }));
   const limits = { maxLine: config.maxHeadLine, maxHead: config.maxHead };
   let nextId = 0;
+  /** Errors the exchange already logged (its `done` line), so the request's catch does not log them twice. */
+  const logged = new WeakSet<Error>();
   let inFlight = 0;
   let closed = false;
 
@@ -117,13 +124,14 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     // Bun resolves an invalid Host away instead of refusing it; refuse it here for every runtime, as Apache does.
     const host = request.headers.get("host");
     if (host !== null && !VALID_HOST.test(host)) return reject(new BadRequest(`invalid Host header ${JSON.stringify(host.slice(0, 100))}`));
-    const target = requestTarget(info.rawTarget, url);
-    if (target instanceof GatewayError) return reject(target);
+    const target_ = requestTarget(info.rawTarget, url);
+    if (target_ instanceof GatewayError) return reject(target_);
+    const query = target_.query;
     requestUri = info.rawTarget ?? url.pathname + url.search;
     if (closed) return reject(new ServiceUnavailable("gateway is shutting down"));
     let path: string;
     try {
-      path = decodeRequestPath(target.path);
+      path = decodeRequestPath(target_.path);
     } catch (e) {
       return reject(e as GatewayError);
     }
@@ -134,18 +142,8 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     live.requests++;
     const documentRoot = route.documentRoot ?? config.documentRoot;
 
-    let script: ScriptPaths;
     let body: BodyPlan;
-    let head: Uint8Array;
     try {
-      script = await scriptPaths({
-        target: route.target,
-        backendType: route.backendType,
-        pathInfoMode: route.pathInfo,
-        documentRoot,
-        uriPath: path,
-        rest: hit.rest,
-      }, isFile);
       body = await planBody(request, {
         maxBody: route.maxBody,
         buffering: route.requestBuffering,
@@ -154,87 +152,153 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       }).catch((e) => {
         throw e instanceof GatewayError ? e : new BadRequest(`reading the request body failed: ${(e as Error).message}`);
       });
-      const env = buildEnv({
-        method,
-        requestUri,
-        query: target.query,
-        headers: request.headers,
-        conn: info,
-        script,
-        documentRoot,
-        serverSoftware: config.serverSoftware,
-        contentLength: body.length,
-        passAuthorization: route.passAuthorization,
-        urlHost: infoGiven ? "" : url.host,
-      });
-      if (route.env.length > 0 || route.setEnvIf.length > 0) applyEnvRules(env, route.env, route.setEnvIf, request.headers);
-      head = encodeRequestHead({
-        requestId: 1,
-        keepConn: live.pool.keepConn,
-        params: env,
-        ...(body.kind === "inline" ? { stdin: body.bytes } : body.kind === "none" ? { stdin: EMPTY } : {}),
-      });
     } catch (e) {
-      if (e instanceof ParamTooLargeError) return reject(new HeaderFieldsTooLarge(e.message), live);
       if (e instanceof GatewayError) return reject(e, live);
       throw e;
     }
 
-    live.inFlight++;
-    inFlight++;
-    const exchange = new Exchange({
-      pool: live.pool,
-      connectTimeoutMs: route.connectTimeoutMs,
-      ioTimeoutMs: route.ioTimeoutMs,
-      limits,
-      maxStderr: config.maxStderrLog,
-      head,
-      body,
-      discardBody: method === "HEAD",
-      retryable: IDEMPOTENT.has(method) && body.kind !== "stream",
-      signal: request.signal,
-      stderrLine: (line) => log.log("warn", { req: id, route: route.prefix }, `stderr: ${line}`),
-      done: (outcome) => {
-        live.inFlight--;
-        inFlight--;
-        if (outcome.error && !outcome.clientAborted) live.errors++;
-        log.log(outcome.error && !outcome.clientAborted ? "error" : "info", {
-          ...fields(),
-          route: route.prefix,
-          backend: route.target.text,
-          status: outcome.clientAborted ? "client-aborted" : outcome.status,
-          bytes: outcome.bytesOut,
-          ms: Date.now() - started,
-        }, outcome.error?.message);
-      },
-    });
+    /** One exchange with one backend. Rejects with ConnectFailed when nothing could be sent. */
+    const attempt = async (target: Target, pool: BackendPool, extraEnv: ReadonlyArray<readonly [string, string]>,
+      finished: (outcome: ExchangeOutcome) => void): Promise<Response> => {
+      let head: Uint8Array;
+      try {
+        const script = await scriptPaths({
+          target,
+          backendType: route.backendType,
+          pathInfoMode: route.pathInfo,
+          documentRoot,
+          uriPath: path,
+          rest: hit.rest,
+        }, isFile);
+        const env = buildEnv({
+          method,
+          requestUri,
+          query,
+          headers: request.headers,
+          conn: info,
+          script,
+          documentRoot,
+          serverSoftware: config.serverSoftware,
+          contentLength: body.length,
+          passAuthorization: route.passAuthorization,
+          urlHost: infoGiven ? "" : url.host,
+        });
+        for (const [k, v] of extraEnv) env.set(k, v);
+        if (route.env.length > 0 || route.setEnvIf.length > 0) applyEnvRules(env, route.env, route.setEnvIf, request.headers);
+        head = encodeRequestHead({
+          requestId: 1,
+          keepConn: pool.keepConn,
+          params: env,
+          ...(body.kind === "inline" ? { stdin: body.bytes } : body.kind === "none" ? { stdin: EMPTY } : {}),
+        });
+      } catch (e) {
+        if (e instanceof ParamTooLargeError) throw new HeaderFieldsTooLarge(e.message);
+        throw e;
+      }
+      live.inFlight++;
+      inFlight++;
+      const exchange = new Exchange({
+        pool,
+        connectTimeoutMs: route.connectTimeoutMs,
+        ioTimeoutMs: route.ioTimeoutMs,
+        limits,
+        maxStderr: config.maxStderrLog,
+        head,
+        body,
+        discardBody: method === "HEAD",
+        retryable: IDEMPOTENT.has(method) && body.kind !== "stream",
+        signal: request.signal,
+        stderrLine: (line) => log.log("warn", { req: id, route: route.prefix }, `stderr: ${line}`),
+        done: (outcome) => {
+          live.inFlight--;
+          inFlight--;
+          if (outcome.error) logged.add(outcome.error);
+          if (outcome.error && !outcome.clientAborted) live.errors++;
+          log.log(outcome.error && !outcome.clientAborted ? "error" : "info", {
+            ...fields(),
+            route: route.prefix,
+            backend: target.text,
+            status: outcome.clientAborted ? "client-aborted" : outcome.status,
+            bytes: outcome.bytesOut,
+            ms: Date.now() - started,
+          }, outcome.error?.message);
+          finished(outcome);
+        },
+      });
+      return exchange.run();
+    };
+
     try {
-      return await exchange.run();
+      const backend = live.backend;
+      if (backend.kind === "single") return await attempt(backend.target, backend.pool, [], () => {});
+      return await balanced(backend.balancer, attempt);
     } catch (e) {
-      // Already logged by `done`.
-      return errorResponse(e);
+      if (e instanceof GatewayError) {
+        // Errors from the exchange itself were logged by `done`; the rest (431, 403, 503 no member) here.
+        return logged.has(e) ? errorResponse(e) : reject(e, live);
+      }
+      throw e;
+    }
+
+    /**
+     * Apache's proxy_handler loop over a balancer: pick a member, and when connecting to it fails (nothing was
+     * sent, so this is always safe), put it in error and pick another, up to maxattempts.
+     */
+    async function balanced(
+      balancer: Balancer<MemberBackend>,
+      run: typeof attempt,
+    ): Promise<Response> {
+      const tried = new Set<Member<MemberBackend>>();
+      const cookie = request.headers.get("cookie");
+      const session = sessionTarget(path, query === "" && !requestUri.includes("?") ? null : query);
+      const envSoFar = new Map<string, string>();
+      for (let attempts = 0; ; attempts++) {
+        const now = Date.now();
+        const pick = balancer.pick({ target: session, cookie }, now, tried);
+        if (pick.kind !== "member") {
+          throw new ServiceUnavailable(pick.reason === "nofailover"
+            ? `${balancer.url}: the session's member is unavailable and nofailover is on`
+            : `${balancer.url}: no usable member`);
+        }
+        const member = pick.member;
+        balancer.started(member);
+        tried.add(member);
+        // Apache keeps what every attempt set (BALANCER_ROUTE_CHANGED from an earlier one stays).
+        for (const [k, v] of balancer.env(pick)) envSoFar.set(k, v);
+        try {
+          return await run(member.payload.target, member.payload.pool, [...envSoFar], (outcome) => {
+            balancer.finished(member, outcome.backendWritten, outcome.backendRead);
+            if (!outcome.clientAborted) balancer.noteStatus(member, outcome.status, Date.now());
+          });
+        } catch (e) {
+          if (!(e instanceof ConnectFailed)) throw e;
+          if (member.markError(Date.now())) {
+            log.log("warn", { req: id, route: route.prefix, member: member.name }, `member in error for ${member.retryMs / 1000} s: ${e.message}`);
+          }
+          if (member.usable || attempts >= balancer.maxAttempts) throw e;
+        }
+      }
     }
   }
 
   return {
     fetch(request, info) {
+      if (nextId === 0) backends.health.start(); // timers start with the first request
       return handle(request, info ?? defaultInfo(request), ++nextId, info !== undefined);
     },
     async close() {
       closed = true;
-      for (const pool of pools.values()) pool.close();
+      backends.close();
     },
     stats() {
       return {
         inFlight,
-        routes: routes.map((r) => ({
-          prefix: r.config.prefix,
-          target: r.config.target.text,
-          requests: r.requests,
-          errors: r.errors,
-          inFlight: r.inFlight,
-          pool: r.pool.stats(),
-        })),
+        routes: routes.map((r) => {
+          const common = { prefix: r.config.prefix, target: r.config.target.text, requests: r.requests, errors: r.errors, inFlight: r.inFlight };
+          if (r.backend.kind === "single") return { ...common, pool: r.backend.pool.stats() };
+          const members = r.backend.balancer.members.map((m) => Backends.memberStats(m));
+          return { ...common, pool: sumPools(members.map((m) => m.pool)), members };
+        }),
       };
     },
   };
@@ -247,9 +311,6 @@ const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]);
 const VALID_HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~!$&'()*+,;=%-]*)(?::\d*)?$/;
 
 
-function endpointKey(e: Endpoint): string {
-  return e.kind === "tcp" ? `tcp:${e.host}:${e.port}` : `unix:${e.path}`;
-}
 
 /** The raw path and query: from the request-target as sent (origin-form, Node) or else from the parsed URL. */
 function requestTarget(rawTarget: string | undefined, url: URL): { path: string; query: string } | GatewayError {
@@ -274,4 +335,12 @@ function defaultInfo(request: Request): ConnectionInfo {
     // handled by the caller
   }
   return { remoteAddress: "", localAddress: host, localPort: port, tls };
+}
+
+function sumPools(pools: readonly PoolStats[]): PoolStats {
+  const sum = (k: Exclude<keyof PoolStats, "multiplexing">) => pools.reduce((n, p) => n + p[k], 0);
+  return {
+    open: sum("open"), busy: sum("busy"), idle: sum("idle"), waiting: sum("waiting"), connects: sum("connects"),
+    connectFailures: sum("connectFailures"), reuses: sum("reuses"), multiplexing: pools.some((p) => p.multiplexing),
+  };
 }

@@ -1,0 +1,103 @@
+// What each route sends its requests to, built once at start-up: one pool per backend address (shared by the
+// routes and members that name it, the first definition's pool keys winning, as Apache shares a worker), and
+// one Balancer per balancer:// with its members' pools and health checks.
+import type { BalancerConfig, GatewayConfig, MemberConfig, Target } from "../config/types.ts";
+import { BackendPool, type PoolOptions, type PoolStats } from "../pool/backend-pool.ts";
+import { Balancer } from "../pool/balancer/balancer.ts";
+import { Member } from "../pool/balancer/member.ts";
+import { HealthChecker, type CheckedMember } from "../pool/health/health-checker.ts";
+import type { Connector, Endpoint } from "../transport/types.ts";
+
+/** What a balancer member carries for the gateway. */
+export interface MemberBackend {
+  readonly target: Target;
+  readonly pool: BackendPool;
+}
+
+export type RouteBackend =
+  | { readonly kind: "single"; readonly target: Target; readonly pool: BackendPool }
+  | { readonly kind: "balancer"; readonly balancer: Balancer<MemberBackend> };
+
+export interface MemberStats {
+  readonly name: string;
+  /** Apache's status letters in force, "" when fine ("E" error, "C" health check failed, "D" disabled...). */
+  readonly state: string;
+  readonly usable: boolean;
+  readonly inFlight: number;
+  readonly requests: number;
+  readonly errors: number;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  readonly pool: PoolStats;
+}
+
+export class Backends {
+  readonly #pools = new Map<string, BackendPool>();
+  readonly #balancers = new Map<string, Balancer<MemberBackend>>();
+  readonly health: HealthChecker;
+  readonly #connector: () => Promise<Connector>;
+  readonly #warn: (fields: Record<string, string>, message: string) => void;
+
+  constructor(config: GatewayConfig, connector: () => Promise<Connector>, warn: (fields: Record<string, string>, message: string) => void) {
+    this.#connector = connector;
+    this.#warn = warn;
+    const checked: CheckedMember[] = [];
+    for (const b of config.balancers) {
+      const balancer = this.#balancer(b);
+      this.#balancers.set(b.name, balancer);
+      b.members.forEach((m, i) => {
+        const member = balancer.members[i]!;
+        checked.push({ member, endpoint: m.target.endpoint, filenamePrefix: m.target.filenamePrefix, health: m.health, timeoutMs: Math.min(m.health.intervalMs, 5000) });
+      });
+    }
+    this.health = new HealthChecker(checked, connector, (member, message) => warn({ member }, message));
+  }
+
+  /** The backend of a route (its pool is created on first sight of its address). */
+  forRoute(target: GatewayConfig["routes"][number]["target"], pool: PoolOptions): RouteBackend {
+    if (target.kind === "balancer") return { kind: "balancer", balancer: this.#balancers.get(target.name)! };
+    return { kind: "single", target, pool: this.#pool(target, pool) };
+  }
+
+  close(): void {
+    this.health.stop();
+    for (const pool of this.#pools.values()) pool.close();
+  }
+
+  static memberStats(m: Member<MemberBackend>): MemberStats {
+    return {
+      name: m.name,
+      state: m.flags,
+      usable: m.usable,
+      inFlight: m.busy,
+      requests: m.elected,
+      errors: m.errors,
+      bytesIn: m.bytesRead,
+      bytesOut: m.bytesWritten,
+      pool: m.payload.pool.stats(),
+    };
+  }
+
+  #balancer(b: BalancerConfig): Balancer<MemberBackend> {
+    const members = b.members.map((m: MemberConfig) =>
+      new Member<MemberBackend>(m.target.text, m.member, { target: m.target, pool: this.#pool(m.target, m.pool) }));
+    return new Balancer(b.name, members, b.options);
+  }
+
+  #pool(target: Target, options: PoolOptions): BackendPool {
+    const key = endpointKey(target.endpoint);
+    let pool = this.#pools.get(key);
+    if (!pool) {
+      pool = new BackendPool(target.endpoint, this.#connector, options, (m) => this.#warn({ backend: target.text }, m));
+      this.#pools.set(key, pool);
+    } else if (JSON.stringify(pool.options) !== JSON.stringify(options)) {
+      // Apache too shares one worker per address and ignores a later definition's parameters (AH01146).
+      this.#warn({ backend: target.text }, "pool keys ignored: an earlier route or member for the same address set them");
+    }
+    return pool;
+  }
+}
+
+function endpointKey(e: Endpoint): string {
+  return e.kind === "tcp" ? `tcp:${e.host}:${e.port}` : `unix:${e.path}`;
+}
