@@ -312,20 +312,22 @@ export class Exchange implements ChannelHandlers {
   }
 
   /** The client disconnected: FCGI_ABORT_REQUEST, then close the connection (never reuse it). */
-  #clientGone(error?: Error): void {
+  #clientGone(cause?: Error): void {
     if (this.#state === "done") return;
+    // One error object for the rejection and the outcome, so the gateway knows it is already logged.
+    const gone = new ClientGone("client went away", { cause });
     if (this.#state === "connecting" || this.#state === "head") {
-      this.#reject(new BadGateway("client went away", { cause: error }));
+      this.#reject(gone);
     } else {
       // Whoever still reads the body (a tee, a logging middleware) must see it end, as fetch() bodies do.
       try {
-        this.#controller?.error(error ?? new Error("client went away"));
+        this.#controller?.error(gone);
       } catch {
         // already cancelled or closed
       }
     }
     this.#abortBackend();
-    this.#finish(error, true);
+    this.#finish(gone, true);
   }
 
   /**
@@ -374,4 +376,9 @@ export class Exchange implements ChannelHandlers {
       backendRead: this.#backendRead,
     });
   }
+}
+
+/** The client disconnected; its status (499 in nginx's terms) is never sent to anyone. */
+class ClientGone extends GatewayError {
+  readonly status = 499;
 }
