@@ -38,9 +38,13 @@ export class Backends {
   readonly #connector: () => Promise<Connector>;
   readonly #warn: (fields: Record<string, string>, message: string) => void;
 
-  constructor(config: GatewayConfig, connector: () => Promise<Connector>, warn: (fields: Record<string, string>, message: string) => void) {
+  readonly #persistent: boolean;
+
+  /** `persistent` false: sockets cannot outlive a request (Workers), so no reuse and no probe. */
+  constructor(config: GatewayConfig, connector: () => Promise<Connector>, warn: (fields: Record<string, string>, message: string) => void, persistent = true) {
     this.#connector = connector;
     this.#warn = warn;
+    this.#persistent = persistent;
     const checked: CheckedMember[] = [];
     for (const b of config.balancers) {
       const balancer = this.#balancer(b);
@@ -86,6 +90,7 @@ export class Backends {
 
   #pool(target: Target, options: PoolOptions): BackendPool {
     const key = endpointKey(target.endpoint);
+    if (!this.#persistent) options = { ...options, reuse: false, probe: false };
     let pool = this.#pools.get(key);
     if (!pool) {
       pool = new BackendPool(target.endpoint, this.#connector, options, (m) => this.#warn({ backend: target.text }, m));

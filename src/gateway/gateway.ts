@@ -13,6 +13,7 @@ import { encodeRequestHead } from "../protocol/request-head.ts";
 import type { Connector } from "../transport/types.ts";
 import { errorResponse } from "./error-response.ts";
 import { Exchange } from "./exchange.ts";
+import { ConfigError } from "../config/errors.ts";
 import { Backends, type MemberBackend, type MemberStats, type RouteBackend } from "./backends.ts";
 import type { ExchangeOutcome } from "./exchange.ts";
 import type { Target } from "../config/types.ts";
@@ -29,12 +30,19 @@ export interface GatewayOptions {
   /** Socket factory; defaults to the running runtime's shim. */
   readonly connector?: Connector;
   readonly log?: LogSink;
-  /** Filesystem probe for path-info=full; defaults to node:fs where the runtime has it. */
-  readonly isFile?: IsFile;
+  /** Filesystem probe for path-info=full; defaults to node:fs; `null` where there is no filesystem (Workers). */
+  readonly isFile?: IsFile | null;
   /** Temp files for spooling; `null` spools in memory only (Workers). */
   readonly tempStore?: TempStore | null;
   /** In-memory spool cap when there is no temp store. */
   readonly memorySpoolCap?: number;
+  /**
+   * false where a socket cannot outlive the request that opened it (Workers): every request gets its own
+   * connection, and there is no GET_VALUES probe and no health-check timer.
+   */
+  readonly connectionsOutliveRequests?: boolean;
+  /** false where the runtime cannot open Unix sockets (Workers): a unix: target is a configuration error. */
+  readonly unixSockets?: boolean;
 }
 
 export interface RouteStats {
@@ -72,12 +80,15 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     (connectorPromise ??= options.connector
       ? Promise.resolve(options.connector)
       : import("../transport/connector.ts").then((m) => m.runtimeConnector()));
-  const isFile: IsFile = options.isFile ?? (async (p) => (await import("../transport/files.ts")).isFile(p));
+  checkPlatform(config, options);
+  const isFile: IsFile | undefined = options.isFile === null
+    ? undefined
+    : options.isFile ?? (async (p) => (await import("../transport/files.ts")).isFile(p));
   const tempStore: TempStore | undefined = options.tempStore === null
     ? undefined
     : options.tempStore ?? (async () => (await import("../transport/files.ts")).createTempFile());
 
-  const backends = new Backends(config, connector, (fields, message) => log.log("warn", fields, message));
+  const backends = new Backends(config, connector, (fields, message) => log.log("warn", fields, message), options.connectionsOutliveRequests !== false);
   const routes: LiveRoute[] = config.routes.map((r) => ({
     prefix: r.prefix,
     config: r,
@@ -283,7 +294,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
 
   return {
     fetch(request, info) {
-      if (nextId === 0) backends.health.start(); // timers start with the first request
+      if (nextId === 0 && options.connectionsOutliveRequests !== false) backends.health.start(); // timers start with the first request
       return handle(request, info ?? defaultInfo(request), ++nextId, info !== undefined);
     },
     async close() {
@@ -343,4 +354,21 @@ function sumPools(pools: readonly PoolStats[]): PoolStats {
     open: sum("open"), busy: sum("busy"), idle: sum("idle"), waiting: sum("waiting"), connects: sum("connects"),
     connectFailures: sum("connectFailures"), reuses: sum("reuses"), multiplexing: pools.some((p) => p.multiplexing),
   };
+}
+
+/** What this runtime cannot do is a start-up error naming the route, not a failure on some later request. */
+function checkPlatform(config: GatewayConfig, options: GatewayOptions): void {
+  const targets: Array<{ where: string; target: Target }> = [];
+  for (const r of config.routes) if (r.target.kind === "fcgi") targets.push({ where: `route "${r.prefix}"`, target: r.target });
+  for (const b of config.balancers) for (const m of b.members) targets.push({ where: `balancer://${b.name} member ${m.target.text}`, target: m.target });
+  if (options.unixSockets === false) {
+    for (const { where, target } of targets) {
+      if (target.endpoint.kind === "unix") throw new ConfigError(where, `${target.text}: this runtime has no Unix sockets; use fcgi://host:port`);
+    }
+  }
+  if (options.isFile === null) {
+    for (const r of config.routes) {
+      if (r.pathInfo === "full") throw new ConfigError(`route "${r.prefix}"`, "path-info=full needs a filesystem, which this runtime does not have");
+    }
+  }
 }

@@ -23,6 +23,11 @@ export class BackendConnection {
   readonly #channels = new Map<number, ChannelHandlers>();
   /** Ids whose request we aborted on a connection we keep: their records are dropped until END_REQUEST. */
   readonly #aborted = new Set<number>();
+  /**
+   * Ids whose END_REQUEST arrived, until they are used again: some applications (node-fastcgi) close a
+   * stream after END_REQUEST, and such a stray empty record is dropped rather than failing the connection.
+   */
+  readonly #ended = new Set<number>();
   /** Ids handed out in a lease whose request has not bound yet (concurrent acquires must not share one). */
   readonly #reserved = new Set<number>();
   #closed = false;
@@ -41,6 +46,7 @@ export class BackendConnection {
     this.#conn = conn;
     const channels = this.#channels;
     const aborted = this.#aborted;
+    const ended = this.#ended;
     this.#decoder = new RecordDecoder(
       {
         stream(type, id, data) {
@@ -60,11 +66,12 @@ export class BackendConnection {
           const ch = channels.get(id);
           if (!ch) return;
           channels.delete(id);
+          ended.add(id);
           ch.end(appStatus, protocolStatus);
         },
         management() {},
       },
-      { isExpectedRequestId: (id) => channels.has(id) || aborted.has(id) },
+      { isExpectedRequestId: (id) => channels.has(id) || aborted.has(id) || ended.has(id) },
     );
     conn.setHandlers({
       data: (chunk) => {
@@ -113,6 +120,7 @@ export class BackendConnection {
     for (let id = 1; id <= MAX_REQUEST_ID; id++) {
       if (!this.#channels.has(id) && !this.#aborted.has(id) && !this.#reserved.has(id)) {
         this.#reserved.add(id);
+        this.#ended.delete(id);
         return id;
       }
     }

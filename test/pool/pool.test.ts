@@ -6,6 +6,8 @@ import { echoHandler, type EchoBody } from "../backends/echo.ts";
 import { scriptedHandler } from "../backends/scripted.ts";
 import { sleep, startBackend, testGateway, waitFor } from "../helpers/harness.ts";
 import type { Conn } from "../../src/transport/types.ts";
+import { streamRecords } from "../../src/protocol/encode.ts";
+import { RecordType } from "../../src/protocol/constants.ts";
 import type { ResponderHandler } from "../../src/responder/responder.ts";
 
 /** A handler that counts requests in flight at the backend and remembers the peak. */
@@ -171,6 +173,21 @@ describe("connection reuse", () => {
       }
       assert.equal(n, 4 * 1024 * 1024);
       assert.equal(await (await gw.request("/next.php", { headers: { "x-test": "slow:1" } })).text(), "slow");
+      assert.equal(gw.gateway.stats().routes[0]!.pool.connects, 1);
+    } finally {
+      await gw.close();
+      await backend.close();
+    }
+  });
+
+  it("a stray empty stream record after END_REQUEST (node-fastcgi does this) does not cost the connection", async () => {
+    const backend = await startBackend(async (req, reply) => {
+      await echoHandler(req, reply);
+      reply.conn.write(streamRecords(RecordType.STDERR, req.id, new Uint8Array(0)));
+    });
+    const gw = testGateway([`/ fcgi://127.0.0.1:${backend.port}/srv/`]);
+    try {
+      for (let i = 0; i < 5; i++) await json(await gw.request(`/x.php?i=${i}`));
       assert.equal(gw.gateway.stats().routes[0]!.pool.connects, 1);
     } finally {
       await gw.close();
