@@ -24,6 +24,7 @@ import type { Member } from "../pool/balancer/member.ts";
 import { Logger, type LogSink } from "./log.ts";
 import { planBody, type BodyPlan } from "./request-body.ts";
 import { matchRoute } from "./router.ts";
+import { prefixMatches } from "../config/prefix.ts";
 import type { TempStore } from "./temp-store.ts";
 
 export interface GatewayOptions {
@@ -45,6 +46,14 @@ export interface GatewayOptions {
   readonly unixSockets?: boolean;
 }
 
+export interface FetchOptions {
+  /**
+   * The request arrives under this path prefix (a framework route such as Hono's `/php/*`): routes match the
+   * path after it, while SCRIPT_NAME and REQUEST_URI still show the whole path the client sent.
+   */
+  readonly mount?: string;
+}
+
 export interface RouteStats {
   readonly prefix: string;
   readonly target: string;
@@ -58,7 +67,7 @@ export interface RouteStats {
 }
 
 export interface Gateway {
-  fetch(request: Request, info?: ConnectionInfo): Promise<Response>;
+  fetch(request: Request, info?: ConnectionInfo, options?: FetchOptions): Promise<Response>;
   /** Closes every backend connection and timer. In-flight exchanges end with an error. */
   close(): Promise<void>;
   stats(): { readonly routes: RouteStats[]; readonly inFlight: number };
@@ -104,7 +113,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   let inFlight = 0;
   let closed = false;
 
-  async function handle(request: Request, info: ConnectionInfo, id: number, infoGiven: boolean): Promise<Response> {
+  async function handle(request: Request, info: ConnectionInfo, id: number, infoGiven: boolean, mount: string): Promise<Response> {
     const started = Date.now();
     const method = request.method;
     let requestUri = info.rawTarget ?? request.url;
@@ -146,7 +155,12 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     } catch (e) {
       return reject(e as GatewayError);
     }
-    const hit = matchRoute(routes, path);
+    let routed = path;
+    if (mount !== "") {
+      if (!prefixMatches(mount, path)) return reject(new NotFound(`${path} is outside the mount point ${mount}`));
+      routed = path.slice(mount.endsWith("/") ? mount.length - 1 : mount.length) || "/";
+    }
+    const hit = matchRoute(routes, routed);
     if (!hit) return reject(new NotFound(`no route for ${path}`));
     const live = hit.route;
     const route = live.config;
@@ -293,9 +307,9 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   }
 
   return {
-    fetch(request, info) {
+    fetch(request, info, fetchOptions) {
       if (nextId === 0 && options.connectionsOutliveRequests !== false) backends.health.start(); // timers start with the first request
-      return handle(request, info ?? defaultInfo(request), ++nextId, info !== undefined);
+      return handle(request, info ?? defaultInfo(request), ++nextId, info !== undefined, fetchOptions?.mount ?? "");
     },
     async close() {
       closed = true;
