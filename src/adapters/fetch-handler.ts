@@ -22,7 +22,12 @@ async function load(): Promise<EmbeddedGateway> {
   return createGateway(configFromJson(text, path));
 }
 
-export default {
+/** What `deno serve`, `bun run` and Workers-style hosts call. */
+export interface FetchModule {
+  fetch(request: Request, second?: unknown): Promise<Response>;
+}
+
+const handler: FetchModule = {
   async fetch(request: Request, second?: unknown): Promise<Response> {
     gateway ??= load();
     let g: EmbeddedGateway;
@@ -36,3 +41,5 @@ export default {
     return g.fetch(request, second);
   },
 };
+
+export default handler;
