@@ -20,7 +20,7 @@ export async function runtimeConnector(): Promise<Connector> {
     case "deno":
       return (await import("./deno.ts")).connectDeno;
     case "workerd":
-      throw new Error("no socket shim for workerd yet (src/transport/workers.ts)");
+      return (await import("./workers.ts")).connectWorkers;
     case "node":
       return (await import("./node.ts")).connectNode;
   }
