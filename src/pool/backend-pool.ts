@@ -59,8 +59,11 @@ export interface PoolStats {
   readonly multiplexing: boolean;
 }
 
+/** What a waiter is woken with: a connection handed over, or a free slot to open its own connection in. */
+const OPEN_SLOT = Symbol("open-slot");
+
 interface Waiter {
-  readonly resolve: (lease: Lease) => void;
+  readonly resolve: (lease: Lease | typeof OPEN_SLOT) => void;
   readonly reject: (e: Error) => void;
   readonly connectTimeoutMs: number;
   timer: ReturnType<typeof setTimeout> | undefined;
@@ -133,16 +136,26 @@ export class BackendPool {
     return this.#wait(connectTimeoutMs);
   }
 
-  /** Joins the FIFO queue: served when a connection frees up, or refused after `acquire` ms. */
+  /**
+   * Joins the FIFO queue: served when a connection frees up, or refused after `acquire` ms. The woken waiter
+   * clears its own timer and opens its own connection: on Workers a socket belongs to the request that opened
+   * it, and a timer to the request that set it.
+   */
   #wait(connectTimeoutMs: number): Promise<Lease> {
-    return new Promise<Lease>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, connectTimeoutMs, timer: undefined };
+    let waiter!: Waiter;
+    const woken = new Promise<Lease | typeof OPEN_SLOT>((resolve, reject) => {
+      waiter = { resolve, reject, connectTimeoutMs, timer: undefined };
       waiter.timer = setTimeout(() => {
         const i = this.#waiters.indexOf(waiter);
-        if (i >= 0) this.#waiters.splice(i, 1);
+        if (i < 0) return; // already woken
+        this.#waiters.splice(i, 1);
         reject(new ServiceUnavailable(`no connection to ${label(this.endpoint)} within ${this.options.acquireMs} ms (max=${this.options.max} busy)`));
       }, this.options.acquireMs);
       this.#waiters.push(waiter);
+    });
+    return woken.then((got) => {
+      clearTimeout(waiter.timer);
+      return got === OPEN_SLOT ? this.#open(connectTimeoutMs, true) : got;
     });
   }
 
@@ -164,7 +177,6 @@ export class BackendPool {
     }
     const waiter = this.#waiters.shift();
     if (waiter) {
-      clearTimeout(waiter.timer);
       this.#reuses++;
       waiter.resolve({ conn, requestId: conn.reserveRequestId(), reused: true });
       return;
@@ -230,8 +242,9 @@ export class BackendPool {
     return undefined;
   }
 
-  async #open(connectTimeoutMs: number): Promise<Lease> {
-    this.#connecting++;
+  /** `reserved`: the slot was already counted in #connecting for a woken waiter. */
+  async #open(connectTimeoutMs: number, reserved = false): Promise<Lease> {
+    if (!reserved) this.#connecting++;
     let conn: BackendConnection;
     try {
       const connector = await this.#connector();
@@ -267,17 +280,14 @@ export class BackendPool {
     if (this.#closed || this.#waiters.length === 0) return;
     if (this.#multiplexing) {
       for (let lease = this.#takeOpen(); lease; lease = this.#waiters.length > 0 ? this.#takeOpen() : undefined) {
-        const w = this.#waiters.shift()!;
-        clearTimeout(w.timer);
-        w.resolve(lease);
+        this.#waiters.shift()!.resolve(lease);
       }
       // Connections still opening will serve the rest.
       if (this.#waiters.length <= this.#connecting * (this.options.mpxMax - 1)) return;
     }
     if (this.#all.size + this.#connecting >= this.options.max) return;
-    const w = this.#waiters.shift()!;
-    clearTimeout(w.timer);
-    this.#open(w.connectTimeoutMs).then(w.resolve, w.reject);
+    this.#connecting++; // the slot is the woken waiter's
+    this.#waiters.shift()!.resolve(OPEN_SLOT);
   }
 
   #afterMpxRelease(conn: BackendConnection): void {
