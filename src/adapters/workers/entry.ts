@@ -27,7 +27,12 @@ import { forwardToPool } from "./pool-object.ts";
 
 const gateway = new EnvGateway();
 
-export default {
+/** The Worker's fetch handler (typed, for JSR and .d.ts users). */
+export interface WorkersEntry {
+  fetch(request: Request, env: WorkersEnv): Promise<Response>;
+}
+
+const entry: WorkersEntry = {
   fetch(request: Request, env: WorkersEnv): Promise<Response> {
     if (env?.PROXY_FCGI_POOL !== undefined) return forwardToPool(env.PROXY_FCGI_POOL, request);
     let g: EmbeddedGateway;
@@ -39,6 +44,8 @@ export default {
     return serveOnWorkers(g, request);
   },
 };
+
+export default entry;
 
 export { handler, createWorkersGateway, type WorkersConfig, type WorkersHandler, type WorkersHandlerOptions } from "./handler.ts";
 export { ProxyFcgiPool, forwardToPool } from "./pool-object.ts";
