@@ -1,6 +1,6 @@
 // Every example in examples/ started as its README says, on the runtime running this test, with one request
-// sent through it to an echo backend, so the examples never rot. (The Workers example runs in miniflare in
-// workers.test.ts.)
+// sent through it to an echo backend, so the examples never rot. The Workers example runs in miniflare (from
+// Node, which miniflare needs).
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
@@ -98,3 +98,31 @@ async function retryFetch(url: string, child: ChildProcess, output: () => string
     }
   }
 }
+
+describe("examples/workers.ts in miniflare", { skip: runtime !== "node" ? "miniflare runs it from Node; this runner covers its own runtime's examples" : false }, () => {
+  it("serves a request through the Worker", async () => {
+    const { Miniflare } = await import("miniflare");
+    const { bundleWorker } = await import("./workers/bundle.ts");
+    const backend = await startBackend(echoHandler);
+    const dir = await mkdtemp(`${tmpdir()}/pfcgi-worker-example-`);
+    const mf = new Miniflare({
+      modules: true,
+      modulesRoot: dir,
+      scriptPath: await bundleWorker(dir, fileURLToPath(new URL("../../examples/workers.ts", import.meta.url)), "example.mjs"),
+      compatibilityDate: "2026-04-01",
+      bindings: { PROXY_FCGI_CONFIG: { routes: [{ path: "/", target: `fcgi://127.0.0.1:${backend.port}/srv/app/` }] } },
+    });
+    try {
+      const url = await mf.ready;
+      const res = await fetch(new URL("/index.php?from=workers", url), { headers: { "cf-connecting-ip": "203.0.113.9" } });
+      const body = (await res.json()) as EchoBody;
+      assert.equal(body.params.SCRIPT_FILENAME, `proxy:fcgi://127.0.0.1:${backend.port}/srv/app/index.php`);
+      assert.equal(body.params.QUERY_STRING, "from=workers");
+      assert.equal(body.params.REMOTE_ADDR, "203.0.113.9");
+    } finally {
+      await mf.dispose();
+      await backend.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
