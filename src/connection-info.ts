@@ -13,6 +13,18 @@ export interface ConnectionInfo {
   readonly rawTarget?: string;
   /** `1.1`, `1.0`, `2.0` where the runtime exposes it (Node); HTTP/1.1 is assumed otherwise. */
   readonly httpVersion?: string;
+  /**
+   * Fires "abort" when the client goes away before its response is complete, where an adapter has a cheaper
+   * way to tell than request.signal (Node: an AbortController per request costs more than the rest of the
+   * adapter). Defaults to request.signal.
+   */
+  readonly clientGone?: AbortHook;
+}
+
+/** The part of AbortSignal the gateway listens to (an AbortSignal is one). */
+export interface AbortHook {
+  addEventListener(type: "abort", listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: "abort", listener: () => void): void;
 }
 
 /** `::ffff:127.0.0.1` → `127.0.0.1` (dual-stack listeners report IPv4 clients that way). */

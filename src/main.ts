@@ -45,6 +45,7 @@ async function main(argv: readonly string[]): Promise<number> {
     config = buildGatewayConfig({
       flagRoutes,
       flagBalancers: args.flagBalancers,
+      ...(args.logLevel ? { logLevel: args.logLevel } : {}),
       ...(file ? { file } : {}),
       ...(args.listen ? { listen: args.listen } : {}),
       documentRoot: args.documentRoot ?? file?.documentRoot ?? process.cwd(),

@@ -2,6 +2,7 @@
 import { BalancerSet, parseBalancerMember, parseProxySet } from "../config/balancers.ts";
 import { ConfigError } from "../config/errors.ts";
 import { parseListen, type ListenAddress } from "../config/listen.ts";
+import { parseChoice } from "../config/values.ts";
 import { parseProxyPass } from "../config/proxy-pass.ts";
 import type { RouteConfig } from "../config/types.ts";
 
@@ -10,6 +11,7 @@ export interface CliArgs {
   listen?: ListenAddress;
   documentRoot?: string;
   configFile?: string;
+  logLevel?: "info" | "warn" | "error";
   flagRoutes: RouteConfig[];
   flagBalancers: BalancerSet;
 }
@@ -26,6 +28,7 @@ Options:
   --listen HOST:PORT       where to serve HTTP (default 127.0.0.1:8080)
   --document-root DIR      DOCUMENT_ROOT sent to backends (default: the current directory)
   --config FILE.json       routes and settings in JSON (same keys as --proxy-pass)
+  --log-level LEVEL        info (default: a line per request), warn or error
   --proxy-pass "PATH TARGET [key=value ...]"
                            a route, in Apache ProxyPass syntax; repeatable, first match wins.
                            TARGET: fcgi://host[:port]/path (default port 8000)
@@ -52,7 +55,7 @@ Options:
 With no route at all, a built-in demo FastCGI responder is started and served at /.
 `;
 
-const VALUE_FLAGS = new Set(["--listen", "--document-root", "--config", "--proxy-pass", "--balancer-member", "--proxy-set"]);
+const VALUE_FLAGS = new Set(["--log-level", "--listen", "--document-root", "--config", "--proxy-pass", "--balancer-member", "--proxy-set"]);
 
 export function parseArgs(argv: readonly string[]): CliArgs {
   const out: CliArgs = { help: false, flagRoutes: [], flagBalancers: new BalancerSet() };
@@ -87,6 +90,13 @@ export function parseArgs(argv: readonly string[]): CliArgs {
         break;
       case "--config":
         out.configFile = value;
+        break;
+      case "--log-level":
+        try {
+          out.logLevel = parseChoice(value, ["info", "warn", "error"] as const);
+        } catch (problem) {
+          throw new ConfigError(flag, String(problem));
+        }
         break;
       case "--proxy-pass":
         out.flagRoutes.push(parseProxyPass(value));

@@ -15,6 +15,7 @@ export interface ConfigSources {
   file?: FileConfig;
   listen?: ListenAddress;
   documentRoot?: string;
+  logLevel?: "info" | "warn" | "error";
 }
 
 export function buildGatewayConfig(src: ConfigSources): GatewayConfig {
@@ -35,6 +36,7 @@ export function buildGatewayConfig(src: ConfigSources): GatewayConfig {
     maxHeadLine: src.file?.maxHeadLine ?? 8192,
     maxHead: src.file?.maxHead ?? 65536,
     maxStderrLog: 16 * 1024,
+    logLevel: src.logLevel ?? src.file?.logLevel ?? "info",
   };
 }
 

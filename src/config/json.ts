@@ -6,7 +6,7 @@ import { buildRoute } from "./proxy-pass.ts";
 import { applyRouteKey } from "./route-keys.ts";
 import { compileSetEnvIf } from "./set-env-if.ts";
 import type { RouteConfig } from "./types.ts";
-import { parseSize, scalarText } from "./values.ts";
+import { parseChoice, parseSize, scalarText } from "./values.ts";
 import { parseListen, type ListenAddress } from "./listen.ts";
 
 export interface FileConfig {
@@ -15,10 +15,11 @@ export interface FileConfig {
   routes: RouteConfig[];
   balancers: BalancerSet;
   maxHeadLine?: number;
+  logLevel?: "info" | "warn" | "error";
   maxHead?: number;
 }
 
-const TOP_KEYS = ["listen", "document-root", "routes", "balancers", "max-head-line", "max-head"];
+const TOP_KEYS = ["listen", "document-root", "routes", "balancers", "max-head-line", "max-head", "log-level"];
 
 export function parseJsonConfig(text: string, file: string): FileConfig {
   let doc: unknown;
@@ -40,6 +41,7 @@ export function parseJsonConfig(text: string, file: string): FileConfig {
     out.documentRoot = root;
   }
   if (doc["max-head-line"] !== undefined) out.maxHeadLine = wrap(at("max-head-line"), () => parseSize(scalarText(doc["max-head-line"])));
+  if (doc["log-level"] !== undefined) out.logLevel = wrap(at("log-level"), () => parseChoice(scalarText(doc["log-level"]), ["info", "warn", "error"] as const));
   if (doc["max-head"] !== undefined) out.maxHead = wrap(at("max-head"), () => parseSize(scalarText(doc["max-head"])));
   if (doc.balancers !== undefined) parseBalancers(doc.balancers, at("balancers"), out.balancers);
   if (doc.routes !== undefined) {

@@ -88,6 +88,8 @@ export interface GatewayConfig {
   readonly maxHead: number;
   /** Cap on logged STDERR bytes per request. */
   readonly maxStderrLog: number;
+  /** Least severe level logged: info (an access line per request), warn or error. */
+  readonly logLevel: "info" | "warn" | "error";
 }
 
 export const ROUTE_DEFAULTS: RouteOptions = {

@@ -11,6 +11,7 @@ import { setRequestId } from "../protocol/request-id.ts";
 import { encodeStdinChunk, encodeStdinEnd } from "../protocol/stdin.ts";
 import { TransportError } from "../transport/types.ts";
 import type { BodyPlan } from "./request-body.ts";
+import type { AbortHook } from "../connection-info.ts";
 import { StderrLines } from "./stderr-lines.ts";
 
 /** Response-body queue before the backend socket is paused. */
@@ -32,7 +33,7 @@ export interface ExchangeParams {
    * sent again once on a fresh connection when this is set (idempotent method, body empty or in memory).
    */
   readonly retryable: boolean;
-  readonly signal: AbortSignal | undefined;
+  readonly signal: AbortHook | undefined;
   /** Called for each STDERR line. */
   readonly stderrLine: (line: string) => void;
   /** Called once when the exchange is over: status sent (or 0 when the client left) and why it ended badly. */
@@ -64,6 +65,10 @@ export class Exchange implements ChannelHandlers {
   #resolve!: (r: Response) => void;
   #reject!: (e: GatewayError) => void;
   #controller: ReadableStreamDefaultController<Uint8Array> | undefined;
+  /** The parsed head, until the Response is handed over (see #deliver). */
+  #head: { status: number; statusText: string; headers: Headers; noBody: boolean } | undefined;
+  /** Body bytes that arrived with the head, before the Response was handed over. */
+  #early: Uint8Array[] | undefined;
   #status = 0;
   #bytesOut = 0;
   #backendWritten = 0;
@@ -190,8 +195,22 @@ export class Exchange implements ChannelHandlers {
     }
     this.#status = head.status;
     this.#state = "body";
+    this.#head = { status: head.status, statusText: head.statusText, headers, noBody };
+    // Deliver once the rest of this socket chunk is decoded: when END_REQUEST is in it too (a small
+    // response), the Response gets the whole body as bytes, with no stream to feed.
+    this.#early = body.length > 0 ? [body] : [];
+    queueMicrotask(() => this.#deliver());
+  }
+
+  /** Hands the client a streaming Response (the response is still coming). */
+  #deliver(): void {
+    const head = this.#head;
+    if (!head || this.#state !== "body") return;
+    this.#head = undefined;
+    const early = this.#early;
+    this.#early = undefined;
     let stream: ReadableStream<Uint8Array> | null = null;
-    if (!noBody) {
+    if (!head.noBody) {
       stream = new ReadableStream<Uint8Array>(
         {
           start: (c) => { this.#controller = c; },
@@ -201,8 +220,24 @@ export class Exchange implements ChannelHandlers {
         new ByteLengthQueuingStrategy({ highWaterMark: BODY_HIGH_WATER }),
       );
     }
-    this.#resolve(new Response(stream, { status: head.status, statusText: head.statusText, headers }));
-    if (body.length > 0) this.#enqueue(body);
+    this.#resolve(new Response(stream, { status: head.status, statusText: head.statusText, headers: head.headers }));
+    if (early) for (const chunk of early) this.#enqueue(chunk);
+  }
+
+  /** The whole response arrived before it was handed over: one Response with its body as bytes. */
+  #deliverComplete(): void {
+    const head = this.#head!;
+    this.#head = undefined;
+    const early = this.#early ?? [];
+    this.#early = undefined;
+    let body: Uint8Array | null = null;
+    if (!head.noBody) {
+      body = early.length === 1 ? early[0]! : concatChunks(early);
+      this.#bytesOut += body.length;
+    }
+    const response = new Response(body as Uint8Array<ArrayBuffer> | null, { status: head.status, statusText: head.statusText, headers: head.headers });
+    if (body) completeBodies.set(response, body);
+    this.#resolve(response);
   }
 
   stderr(data: Uint8Array): void {
@@ -223,6 +258,7 @@ export class Exchange implements ChannelHandlers {
       else this.#fail(new BadGateway(`backend ended the request inside the response head (${this.#parser.buffered} bytes, no blank line)`));
       return;
     }
+    if (this.#head) this.#deliverComplete();
     try {
       this.#controller?.close();
     } catch {
@@ -252,6 +288,11 @@ export class Exchange implements ChannelHandlers {
   // --- internals ---
 
   #enqueue(data: Uint8Array): void {
+    if (this.#early) {
+      // Not handed over yet (same socket chunk as the head): keep it; #deliver sends it first.
+      this.#early.push(data);
+      return;
+    }
     const c = this.#controller;
     if (!c) return; // no body for this response: drained and dropped
     this.#bytesOut += data.length;
@@ -296,8 +337,10 @@ export class Exchange implements ChannelHandlers {
   /** Ends the exchange with an error: before the head the client gets its status; after, an aborted body. */
   #fail(error: GatewayError): void {
     if (this.#state === "done") return;
-    const before = this.#state === "connecting" || this.#state === "head";
+    const before = this.#state === "connecting" || this.#state === "head" || this.#head !== undefined;
     if (before) {
+      this.#head = undefined;
+      this.#early = undefined;
       this.#status = error.status;
       this.#reject(error);
     } else {
@@ -316,7 +359,9 @@ export class Exchange implements ChannelHandlers {
     if (this.#state === "done") return;
     // One error object for the rejection and the outcome, so the gateway knows it is already logged.
     const gone = new ClientGone("client went away", { cause });
-    if (this.#state === "connecting" || this.#state === "head") {
+    if (this.#state === "connecting" || this.#state === "head" || this.#head !== undefined) {
+      this.#head = undefined;
+      this.#early = undefined;
       this.#reject(gone);
     } else {
       // Whoever still reads the body (a tee, a logging middleware) must see it end, as fetch() bodies do.
@@ -381,4 +426,22 @@ export class Exchange implements ChannelHandlers {
 /** The client disconnected; its status (499 in nginx's terms) is never sent to anyone. */
 class ClientGone extends GatewayError {
   readonly status = 499;
+}
+
+/**
+ * Responses whose whole body was known when they were created, with that body: a server adapter may write it
+ * in one piece with a Content-Length instead of reading a stream (the Node adapter does).
+ */
+export const completeBodies = new WeakMap<Response, Uint8Array>();
+
+function concatChunks(chunks: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const c of chunks) n += c.length;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
 }

@@ -21,7 +21,7 @@ import type { Balancer } from "../pool/balancer/balancer.ts";
 import { sessionTarget } from "../pool/balancer/balancer.ts";
 import type { Member } from "../pool/balancer/member.ts";
 
-import { Logger, type LogSink } from "./log.ts";
+import { flushLog, Logger, type LogLevel, type LogSink } from "./log.ts";
 import { planBody, type BodyPlan } from "./request-body.ts";
 import { matchRoute } from "./router.ts";
 import { prefixMatches } from "../config/prefix.ts";
@@ -31,6 +31,8 @@ export interface GatewayOptions {
   /** Socket factory; defaults to the running runtime's shim. */
   readonly connector?: Connector;
   readonly log?: LogSink;
+  /** Lines below this level are not logged (default info: one access line per request). */
+  readonly logLevel?: LogLevel;
   /** Filesystem probe for path-info=full; defaults to node:fs; `null` where there is no filesystem (Workers). */
   readonly isFile?: IsFile | null;
   /** Temp files for spooling; `null` spools in memory only (Workers). */
@@ -83,7 +85,7 @@ interface LiveRoute {
 }
 
 export function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Gateway {
-  const log = new Logger(options.log);
+  const log = new Logger(options.log, options.logLevel ?? config.logLevel);
   let connectorPromise: Promise<Connector> | undefined;
   const connector = () =>
     (connectorPromise ??= options.connector
@@ -232,7 +234,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
         body,
         discardBody: method === "HEAD",
         retryable: IDEMPOTENT.has(method) && body.kind !== "stream",
-        signal: request.signal,
+        signal: info.clientGone ?? request.signal,
         stderrLine: (line) => log.log("warn", { req: id, route: route.prefix }, `stderr: ${line}`),
         done: (outcome) => {
           live.inFlight--;
@@ -314,6 +316,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     async close() {
       closed = true;
       backends.close();
+      flushLog();
     },
     stats() {
       return {

@@ -1,6 +1,7 @@
 // Fetch Response → node:http ServerResponse, streaming with backpressure. A body that errors mid-way destroys
 // the socket, so the client sees an incomplete response rather than a clean end.
 import type { ServerResponse } from "node:http";
+import { completeBodies } from "../../gateway/exchange.ts";
 
 export async function writeResponse(res: ServerResponse, response: Response): Promise<void> {
   const head: string[] = [];
@@ -9,6 +10,14 @@ export async function writeResponse(res: ServerResponse, response: Response): Pr
     head.push(name, value);
   }
   for (const cookie of response.headers.getSetCookie()) head.push("set-cookie", cookie);
+  // A body the gateway already holds whole (a small response): one write, with its length.
+  const complete = completeBodies.get(response);
+  if (complete) {
+    head.push("content-length", String(complete.length));
+    res.writeHead(response.status, response.statusText || undefined, head);
+    res.end(complete);
+    return;
+  }
   res.writeHead(response.status, response.statusText || undefined, head);
   const body = response.body;
   if (!body) {

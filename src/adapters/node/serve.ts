@@ -1,22 +1,21 @@
 // Serving on Node with node:http.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { connectionInfo, toRequest } from "./request.ts";
+import { connectionInfo, ResponseClosed, toRequest } from "./request.ts";
 import { writeResponse } from "./response.ts";
 import type { FetchHandler, RunningServer, ServeOptions } from "../types.ts";
 
 export function serveNode(handler: FetchHandler, options: ServeOptions): Promise<RunningServer> {
   const server = createServer({ keepAliveTimeout: 5000 }, (req: IncomingMessage, res: ServerResponse) => {
-    const aborter = new AbortController();
-    res.once("close", () => { if (!res.writableFinished) aborter.abort(); });
+    const gone = new ResponseClosed(res);
     let request: Request;
     try {
-      request = toRequest(req, aborter.signal);
+      request = toRequest(req);
     } catch {
       res.writeHead(400, { "content-type": "text/plain" }).end("400 Bad Request\n");
       return;
     }
-    handler(request, connectionInfo(req))
+    handler(request, connectionInfo(req, gone))
       .then((response) => writeResponse(res, response))
       .catch((e) => {
         console.error(`${new Date().toISOString()} error unhandled: ${(e as Error)?.stack ?? e}`);
