@@ -16,6 +16,7 @@ interface BunServeLike {
     hostname: string;
     port: number;
     idleTimeout?: number;
+    maxRequestBodySize?: number;
     fetch(req: Request, server: BunServer): Response | Promise<Response>;
   }): BunServer;
 }
@@ -27,6 +28,8 @@ export async function serveBun(handler: FetchHandler, options: ServeOptions): Pr
     hostname: options.host,
     port: options.port,
     idleTimeout: 255,
+    // Bun refuses bodies over 128 MiB by default; the gateway enforces each route's max-body itself.
+    maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     async fetch(req, srv) {
       const ip = srv.requestIP(req);
       const response = await handler(req, {
