@@ -258,7 +258,12 @@ export class Exchange implements ChannelHandlers {
       else this.#fail(new BadGateway(`backend ended the request inside the response head (${this.#parser.buffered} bytes, no blank line)`));
       return;
     }
-    if (this.#head) this.#deliverComplete();
+    if (this.#head) {
+      // Small bodies go out as bytes; a larger one still streams (measured on Bun: a 64 KiB Response made from
+      // bytes cost twice the CPU of the same body streamed).
+      if (earlyBytes(this.#early) <= COMPLETE_BODY_MAX) this.#deliverComplete();
+      else this.#deliver();
+    }
     try {
       this.#controller?.close();
     } catch {
@@ -426,6 +431,15 @@ export class Exchange implements ChannelHandlers {
 /** The client disconnected; its status (499 in nginx's terms) is never sent to anyone. */
 class ClientGone extends GatewayError {
   readonly status = 499;
+}
+
+/** Bodies up to this size that arrive whole with their head are handed over as bytes, not streamed. */
+const COMPLETE_BODY_MAX = 16 * 1024;
+
+function earlyBytes(chunks: readonly Uint8Array[] | undefined): number {
+  let n = 0;
+  if (chunks) for (const c of chunks) n += c.length;
+  return n;
 }
 
 /**

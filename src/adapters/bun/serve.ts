@@ -2,6 +2,7 @@
 // listener). Bun closes connections idle for `idleTimeout` (at most 255 s), which would cut long SSE streams,
 // so a streamed response switches the timeout off for its request.
 import { normaliseAddress } from "../../connection-info.ts";
+import { completeBodies } from "../../gateway/exchange.ts";
 import type { FetchHandler, RunningServer, ServeOptions } from "../types.ts";
 
 interface BunServer {
@@ -39,7 +40,9 @@ export async function serveBun(handler: FetchHandler, options: ServeOptions): Pr
         localPort: srv.port,
         tls: false,
       });
-      if (response.body) srv.timeout(req, 0);
+      // Only a streamed response needs the idle timeout off. Reading .body of a Response made from bytes would
+      // make Bun wrap them in a stream and lose its fast path for fixed bodies.
+      if (!completeBodies.has(response) && response.body) srv.timeout(req, 0);
       return response;
     },
   });
