@@ -1,0 +1,163 @@
+// The results as Markdown: the tables (printed by the run, and the body of BENCHMARKS.md) and the page itself.
+import { fixed, int, mdTable, mib, ms, ratio } from "./format.ts";
+import type { BenchResults } from "./results.ts";
+import { MiB } from "./stats.ts";
+
+export function resultTables(r: BenchResults): string {
+  const out: string[] = [];
+  for (const s of r.wrk) {
+    out.push(`### ${s.title}`, "");
+    out.push(`\`wrk ${s.wrkArgs.join(" ")}\`: ${s.connections} connections, ${r.settings.durationS} s per run, ` +
+      `${r.settings.pairs} interleaved pair(s) per proxy (nginx ran once before each other run). ` +
+      `Other load on the machine during these runs: median ${fixed(s.otherCores.median, 2)} cores, highest ${fixed(s.otherCores.max, 2)}` +
+      (s.otherCores.steal >= 0.01 ? `, stolen ${fixed(s.otherCores.steal, 2)}.` : "."), "");
+    out.push(mdTable(
+      ["proxy", "req/s", "p50 ms", "p99 ms", "CPU µs/req", "CPU × nginx", "p99 × nginx", "peak RSS MiB", "errors"],
+      s.rows.map((row) => [
+        row.label,
+        int(row.rps),
+        ms(row.p50),
+        ms(row.p99),
+        fixed(row.cpuUsPerReq),
+        ratio(row.cpuRatio),
+        ratio(row.p99Ratio),
+        mib(row.peakRss),
+        String(row.errors),
+      ]),
+    ), "");
+  }
+  if (r.floor?.length) {
+    out.push("### Runtime floor: serve() answering by itself, no backend", "");
+    out.push(`The project's serve() adapter returning \`new Response("hello")\` (scripts/bench/floor-server.ts), driven like the tiny GET: ` +
+      `the least a request can cost on each runtime before any gateway work.`, "");
+    const tiny = r.wrk.find((s) => s.id === "tiny");
+    out.push(mdTable(
+      ["runtime", "req/s", "p50 ms", "p99 ms", "CPU µs/req", "proxy-fcgi tiny GET µs/req", "gateway's share µs/req", "peak RSS MiB", "errors"],
+      r.floor.map((f) => {
+        const proxied = tiny?.rows.find((row) => row.proxy === f.runtime)?.cpuUsPerReq ?? NaN;
+        return [f.runtime, int(f.rps), ms(f.p50), ms(f.p99), fixed(f.cpuUsPerReq), fixed(proxied), fixed(proxied - f.cpuUsPerReq), mib(f.peakRss), String(f.errors)];
+      }),
+    ), "");
+  }
+  if (r.streams?.length) {
+    const e = r.settings.streamEvents;
+    out.push(`### ${r.settings.streams} concurrent event streams`, "");
+    out.push(`\`GET /sse/?events=${e}&interval=${r.settings.streamIntervalMs}\` on ${r.settings.streams} connections at once ` +
+      `(the backend flushes one event every ${r.settings.streamIntervalMs} ms; one backend connection per stream on every proxy).`, "");
+    out.push(mdTable(
+      ["proxy", "open at once", "complete", "events", "first event p50 ms", "first event p99 ms", "longest gap ms", "CPU µs/event", "peak RSS MiB", "errors"],
+      r.streams.map((row) => [
+        row.label,
+        `${row.result.maxOpen}/${row.result.streams}`,
+        String(row.result.completed),
+        `${row.result.events}/${row.result.expectedEvents}`,
+        fixed(row.result.firstEventP50),
+        fixed(row.result.firstEventP99),
+        fixed(row.result.maxGap, 0),
+        fixed(row.cpuUsPerEvent),
+        mib(row.peakRss),
+        String(row.result.errors.length + row.errorLines.length),
+      ]),
+    ), "");
+  }
+  if (r.transfers?.length) {
+    const size = r.transfers[0]!.expected;
+    out.push(`### ${size >= 1024 * MiB ? `${size / (1024 * MiB)} GiB` : `${size / MiB} MiB`} download and upload, one connection`, "");
+    out.push("Throughput in MB/s (10⁶ bytes); RSS growth = the proxy tree's peak resident memory during the transfer minus before it; " +
+      "ratio to nginx's throughput (to Apache's where nginx failed).", "");
+    out.push(mdTable(
+      ["proxy", "direction", "MB/s", "× ref", "seconds", "CPU s", "RSS before MiB", "RSS growth MiB", "result"],
+      r.transfers.map((t) => [
+        t.label,
+        t.direction,
+        fixed(t.mbPerS, 0),
+        !t.reference || !Number.isFinite(t.ratio) ? "–" : t.reference === t.proxy ? "ref" : `${ratio(t.ratio)} ${t.reference}`,
+        fixed(t.seconds, 2),
+        fixed(t.cpuS, 2),
+        mib(t.rssBefore),
+        mib(t.peakRss - t.rssBefore),
+        t.error ? `**${t.error.replace(/\|/g, "\\|")}**` : "ok",
+      ]),
+      "llrrrrrrl",
+    ), "");
+  }
+  if (r.codec?.length) {
+    const gib = r.codec[0]!.decode64k.bytes / (1024 * MiB);
+    out.push("### Codec micro-benchmarks (scripts/bench/codec.ts)", "");
+    out.push("encodeRequestHead for a typical 30-variable request (BEGIN_REQUEST + PARAMS + end, one buffer); " +
+      `RecordDecoder over ${gib.toFixed(2)} GiB of STDOUT content pushed as 64 KiB reads. The decoder hands out views ` +
+      "into the reads, so GB/s measures per-record work, not copying.", "");
+    out.push(mdTable(
+      ["runtime", "encode µs/head", "head bytes", "decode GB/s, 64 KiB records", "decode GB/s, 8 KiB records"],
+      r.codec.map((c) => [`${c.runtime} ${c.version}`, fixed(c.encode.nsPerHead / 1000, 2), String(c.encode.bytes), fixed(c.decode64k.gbPerS, 1), fixed(c.decode8k.gbPerS, 1)]),
+    ), "");
+  }
+  const errors = [
+    ...r.wrk.flatMap((s) => s.errorLines.map((l) => `${s.id}: ${l}`)),
+    ...(r.streams ?? []).flatMap((s) => [...s.result.errors, ...s.errorLines].map((l) => `sse ${s.proxy}: ${l}`)),
+  ];
+  if (errors.length) out.push("### Errors seen", "", ...errors.slice(0, 40).map((e) => `- \`${e.replace(/`/g, "'")}\``), "");
+  return out.join("\n");
+}
+
+export function benchmarksPage(r: BenchResults, svgName: string): string {
+  const m = r.machine;
+  const v = m.versions;
+  const s = r.settings;
+  const lines: string[] = [
+    "# Benchmarks",
+    "",
+    `Generated by \`npm run bench\` (scripts/bench.ts) on ${m.date.slice(0, 16).replace("T", " ")} UTC; ` +
+      "every number below comes from that run. `npm run bench -- --help` lists the options; " +
+      "`npm run bench -- --install` first installs what is missing from Debian's packages.",
+    "",
+    `![CPU µs per proxied request, per scenario and proxy](${svgName})`,
+    "",
+    `proxy-fcgi at commit ${m.revision}.`,
+    "",
+    "## Machine",
+    "",
+    `- ${m.cores} cores (\`nproc\`), ${m.cpu}, ${m.memoryGiB} GiB; ${m.os}, Linux ${m.kernel}`,
+    `- load average before the run ${m.loadAvgBefore.join(" / ")}, after ${r.loadAvgAfter?.join(" / ") ?? "?"}; the run took ${Math.round(r.durationS ?? 0)} s`,
+    `- ${v.nginx}, ${v.apache}, ${v.php} (php-fpm), Node ${v.node}, ${v.deno}, ${v.bun}, ${v.wrk}, ${v.libfcgi}, ${v.cc}`,
+    "",
+    "## How it was measured",
+    "",
+    `- Command: \`${r.commandLine}\``,
+    `- Backends: scripts/bench/hello.c, a libfcgi responder compiled at run time (${s.helloThreads} threads, each in ` +
+      "FCGX_Accept_r with no accept mutex, connections kept when the proxy asks), answering \"hello\" (5 bytes) or " +
+      `\`?size=N\` bytes, and reading any body; a second instance (${s.streamThreads} threads) for the event streams; ` +
+      `php-fpm (pm = static, ${s.phpWorkers} workers, opcache) with a one-line hello.php.`,
+    `- Every proxy uses the same backend connections: ${s.connections} to hello (nginx \`keepalive ${s.connections}\` + ` +
+      `\`fastcgi_keep_conn on\`; Apache \`enablereuse=on max=${s.connections}\`; proxy-fcgi \`max=${s.connections} smax=${s.connections}\`), ` +
+      `${s.phpConns} to php-fpm the same way, one per request for the streams. nginx runs 1 worker process, Apache ` +
+      "mpm_event with 1 child process; request bodies stream to the backend on all of them (nginx " +
+      "`fastcgi_request_buffering off`, no temp files for responses). proxy-fcgi runs on Node as an esbuild bundle of " +
+      `src/main.ts (as the built package runs; tsx's loader is 2-3× slower), on Deno and Bun ${s.bundleForAll ? "as the same bundle" : "from the TypeScript source (as documented; both strip types once at load)"}.`,
+    `- Access logs: ${s.accessLog ? "on for all (nginx and Apache to a file; proxy-fcgi's line per request on stderr, to a file)" : "off for all (nginx `access_log off`, no Apache CustomLog, proxy-fcgi `--log-level warn`)"}.`,
+    `- wrk -t${s.wrkThreads} -c${s.connections} (keep-alive) drives one proxy at a time, interleaved: nginx, Apache, nginx, ` +
+      `Node, nginx, Deno, nginx, Bun, repeated ${s.pairs}×, ${s.durationS} s each after a ${s.warmupS} s warm-up per proxy. ` +
+      "Ratios are medians over the pairs of (the run ÷ the nginx run just before it).",
+    "- CPU time is utime+stime (+ reaped children) of the proxy's whole process tree from /proc/PID/stat, read before " +
+      "and after each run (nginx master + worker, Apache parent + child); CPU µs/req = that ÷ requests completed. " +
+      "Peak RSS is the sum of VmHWM over the tree, reset before each run (`echo 5 > /proc/PID/clear_refs`), " +
+      "cross-checked by sampling VmRSS every 100 ms in the long scenarios.",
+    "- Everything listens on 127.0.0.1 and shares the machine with wrk and the backend, so req/s depends on how the " +
+      "cores are shared; CPU per request is the figure to compare. \"Other load\" is the machine's busy CPU time " +
+      "(/proc/stat) minus that of everything this benchmark started, per second: other processes plus kernel work " +
+      "not charged to a process. On a busy machine CPU per request rises for the event-loop runtimes (fewer " +
+      "requests per wake-up); the interleaved pairs keep the ratios comparable.",
+    "",
+    "## Results",
+    "",
+    resultTables(r),
+  ];
+  if (r.notes.length) lines.push("## Notes from this run", "", ...r.notes.map((n) => `- ${n}`), "");
+  lines.push("## Commands and generated configurations", "");
+  for (const p of r.proxies) lines.push(`- ${p.label}: \`${p.command}\``);
+  lines.push("");
+  for (const [name, text] of Object.entries(r.configs)) {
+    lines.push(`<details><summary>${name}</summary>`, "", "```", text.trimEnd(), "```", "", "</details>", "");
+  }
+  return lines.join("\n");
+}
