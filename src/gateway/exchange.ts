@@ -11,6 +11,7 @@ import { setRequestId } from "../protocol/request-id.ts";
 import { encodeStdinChunk, encodeStdinEnd } from "../protocol/stdin.ts";
 import { TransportError } from "../transport/types.ts";
 import type { BodyPlan } from "./request-body.ts";
+import { concatBytes } from "../bytes.ts";
 import type { AbortHook } from "../connection-info.ts";
 import { StderrLines } from "./stderr-lines.ts";
 
@@ -232,7 +233,7 @@ export class Exchange implements ChannelHandlers {
     this.#early = undefined;
     let body: Uint8Array | null = null;
     if (!head.noBody) {
-      body = early.length === 1 ? early[0]! : concatChunks(early);
+      body = concatBytes(early);
       this.#bytesOut += body.length;
     }
     const response = new Response(body as Uint8Array<ArrayBuffer> | null, { status: head.status, statusText: head.statusText, headers: head.headers });
@@ -447,15 +448,3 @@ function earlyBytes(chunks: readonly Uint8Array[] | undefined): number {
  * in one piece with a Content-Length instead of reading a stream (the Node adapter does).
  */
 export const completeBodies = new WeakMap<Response, Uint8Array>();
-
-function concatChunks(chunks: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const c of chunks) n += c.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}

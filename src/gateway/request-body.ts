@@ -8,6 +8,7 @@
 // - Over `max-body` (Apache's LimitRequestBody): 413, known or unknown length.
 import { BadRequest, PayloadTooLarge } from "../errors.ts";
 import type { TempStore } from "./temp-store.ts";
+import { concatBytes } from "../bytes.ts";
 
 export type BodyPlan =
   | { readonly kind: "none"; readonly length: undefined | 0 }
@@ -128,16 +129,5 @@ async function spool(first: Uint8Array, reader: ReadableStreamDefaultReader<Uint
     throw e;
   }
   if (file) return { kind: "stream", length: total, source: file.readable(), max: total };
-  return { kind: "inline", length: total, bytes: concat(chunks, total) };
-}
-
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let n = 0;
-  for (const c of chunks) {
-    out.set(c, n);
-    n += c.length;
-  }
-  return out;
+  return { kind: "inline", length: total, bytes: concatBytes(chunks, total) };
 }
