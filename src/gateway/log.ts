@@ -22,6 +22,9 @@ export function flushLog(): void {
   console.error(out);
 }
 
+/** A write per line, for hosts where a timer may not outlive the request that set it (Workers). */
+export const immediateSink: LogSink = (_level, line) => console.error(line);
+
 export const stderrSink: LogSink = (_level, line) => {
   pending.push(line);
   if (pending.length >= 256) flushLog();
