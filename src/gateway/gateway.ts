@@ -2,7 +2,7 @@
 // Nothing starts at creation: sockets and timers start with the first request, and close() ends them all.
 import { applyEnvRules } from "../cgi/apply-env-rules.ts";
 import { buildEnv } from "../cgi/env.ts";
-import { scriptPaths, type IsFile, type ScriptPaths } from "../cgi/script-paths.ts";
+import { scriptPaths, type IsFile } from "../cgi/script-paths.ts";
 import { decodeRequestPath } from "../cgi/url-path.ts";
 import type { GatewayConfig, RouteConfig } from "../config/types.ts";
 import type { ConnectionInfo } from "../connection-info.ts";
