@@ -26,6 +26,7 @@ import { planBody, type BodyPlan } from "./request-body.ts";
 import { matchRoute } from "./router.ts";
 import { prefixMatches } from "../config/prefix.ts";
 import type { TempStore } from "./temp-store.ts";
+import { PerItemTicker, SharedTicker, tickPeriod, type Ticker } from "./ticker.ts";
 
 export interface GatewayOptions {
   /** Socket factory; defaults to the running runtime's shim. */
@@ -109,6 +110,8 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     inFlight: 0,
   }));
   const limits = { maxLine: config.maxHeadLine, maxHead: config.maxHead };
+  const period = tickPeriod(Math.min(...config.routes.map((r) => r.ioTimeoutMs)));
+  const ticker: Ticker = options.connectionsOutliveRequests === false ? new PerItemTicker(period) : new SharedTicker(period);
   let nextId = 0;
   /** Errors the exchange already logged (its `done` line), so the request's catch does not log them twice. */
   const logged = new WeakSet<Error>();
@@ -234,7 +237,8 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
         body,
         discardBody: method === "HEAD",
         retryable: IDEMPOTENT.has(method) && body.kind !== "stream",
-        signal: info.clientGone ?? request.signal,
+        clientGone: () => info.clientGone ?? request.signal,
+        ticker,
         stderrLine: (line) => log.log("warn", { req: id, route: route.prefix }, `stderr: ${line}`),
         done: (outcome) => {
           live.inFlight--;
@@ -316,6 +320,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     async close() {
       closed = true;
       backends.close();
+      ticker.close();
       flushLog();
     },
     stats() {
