@@ -60,7 +60,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 
   const gateway = createGateway(config);
-  const server = await serve(gateway.fetch, config.listen);
+  const server = await serve(gateway, config.listen);
   const shown = config.listen.host.includes(":") ? `[${config.listen.host}]` : config.listen.host;
   log(`listening on http://${shown}:${server.port}/`);
   for (const r of config.routes) log(`route ${r.prefix} -> ${r.target.text} (${r.backendType})`);

@@ -1,9 +1,10 @@
 // Picks the running runtime's native server. Dynamic imports keep each runtime's code out of the others.
-import type { FetchHandler, RunningServer, ServeOptions } from "./types.ts";
+import type { RunningServer, ServeOptions, ServeTarget } from "./types.ts";
 
-export async function serve(handler: FetchHandler, options: ServeOptions): Promise<RunningServer> {
+/** Serves a gateway (or any fetch handler) on the running runtime's HTTP server. */
+export async function serve(target: ServeTarget, options: ServeOptions): Promise<RunningServer> {
   const g = globalThis as { Bun?: unknown; Deno?: unknown };
-  if (g.Bun) return (await import("./bun/serve.ts")).serveBun(handler, options);
-  if (g.Deno) return (await import("./deno/serve.ts")).serveDeno(handler, options);
-  return (await import("./node/serve.ts")).serveNode(handler, options);
+  if (g.Bun) return (await import("./bun/serve.ts")).serveBun(target, options);
+  if (g.Deno) return (await import("./deno/serve.ts")).serveDeno(typeof target === "function" ? target : target.fetch, options);
+  return (await import("./node/serve.ts")).serveNode(target, options);
 }

@@ -3,12 +3,13 @@
 import type { SetEnvIfRule } from "../config/types.ts";
 import { asText } from "./byte-string.ts";
 import type { CgiEnv } from "./env.ts";
+import type { HeaderReader } from "./header-reader.ts";
 
 export function applyEnvRules(
   env: CgiEnv,
   extra: ReadonlyArray<readonly [string, string]>,
   rules: readonly SetEnvIfRule[],
-  headers: Headers,
+  headers: HeaderReader,
 ): void {
   for (const [name, value] of extra) env.set(name, value);
   for (const rule of rules) {

@@ -4,6 +4,7 @@ import type { ConnectionInfo } from "../connection-info.ts";
 import { fromByteString } from "./byte-string.ts";
 import { headerVarName } from "./header-vars.ts";
 import type { ScriptPaths } from "./script-paths.ts";
+import type { HeaderReader } from "./header-reader.ts";
 
 export interface EnvInput {
   readonly method: string;
@@ -11,7 +12,7 @@ export interface EnvInput {
   readonly requestUri: string;
   /** Raw query string without "?", "" when none. */
   readonly query: string;
-  readonly headers: Headers;
+  readonly headers: HeaderReader;
   readonly conn: ConnectionInfo;
   readonly script: ScriptPaths;
   readonly documentRoot: string;

@@ -1,5 +1,5 @@
-// One request's conversation with a backend: records out, records in, a Response whose body streams the rest
-// of STDOUT. The Response is handed over as soon as the CGI head is parsed; the body then flows with
+// One request's conversation with a backend: records out, records in, a response whose body streams the rest
+// of STDOUT. The response is handed over as soon as the CGI head is parsed; the body then flows with
 // backpressure both ways (the backend socket pauses while the client is slow).
 import { CgiHeadParser, InvalidHeadError, type HeadLimits } from "../cgi/response-head.ts";
 import { BadGateway, ConnectFailed, GatewayError, GatewayTimeout, PayloadTooLarge, ServiceUnavailable } from "../errors.ts";
@@ -15,6 +15,7 @@ import { concatBytes } from "../bytes.ts";
 import type { AbortHook } from "../connection-info.ts";
 import { StderrLines } from "./stderr-lines.ts";
 import type { Ticker, Ticking } from "./ticker.ts";
+import type { ProxyResponse } from "./messages.ts";
 
 /** Response-body queue before the backend socket is paused. */
 const BODY_HIGH_WATER = 64 * 1024;
@@ -71,11 +72,11 @@ export class Exchange implements ChannelHandlers, Ticking {
   /** Bytes received from the backend on the current lease (a stale-connection retry needs none). */
   #received = 0;
   #retried = false;
-  #resolve!: (r: Response) => void;
+  #resolve!: (r: ProxyResponse) => void;
   #reject!: (e: GatewayError) => void;
   #controller: ReadableStreamDefaultController<Uint8Array> | undefined;
   /** The parsed head, until the Response is handed over (see #deliver). */
-  #head: { status: number; statusText: string; headers: Headers; noBody: boolean } | undefined;
+  #head: { status: number; statusText: string; headers: Array<[string, string]>; noBody: boolean } | undefined;
   /** Body bytes that arrived with the head, before the Response was handed over. */
   #early: Uint8Array[] | undefined;
   #status = 0;
@@ -98,18 +99,25 @@ export class Exchange implements ChannelHandlers, Ticking {
   }
 
   /** Resolves with the Response once the head is parsed; rejects with a GatewayError before that. */
-  run(): Promise<Response> {
-    const response = new Promise<Response>((resolve, reject) => {
+  run(): Promise<ProxyResponse> {
+    const response = new Promise<ProxyResponse>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
     });
     this.#quietSince = Date.now();
     this.#p.ticker.add(this);
-    void this.#start();
+    this.#start();
     return response;
   }
 
-  async #start(fresh = false): Promise<void> {
+  /** On an idle pooled connection at once (the usual case, no promise to wait for); else acquire one. */
+  #start(fresh = false): void {
+    const lease = fresh ? undefined : this.#p.pool.acquireNow();
+    if (lease) this.#begin(lease);
+    else void this.#acquire(fresh);
+  }
+
+  async #acquire(fresh: boolean): Promise<void> {
     const p = this.#p;
     let lease: Lease;
     try {
@@ -126,6 +134,11 @@ export class Exchange implements ChannelHandlers, Ticking {
       p.pool.release(lease, lease.conn.reusable); // the client left while we were connecting
       return;
     }
+    this.#begin(lease);
+  }
+
+  #begin(lease: Lease): void {
+    const p = this.#p;
     this.#lease = lease;
     this.#received = 0;
     this.#state = "head";
@@ -134,7 +147,7 @@ export class Exchange implements ChannelHandlers, Ticking {
     if (lease.requestId !== 1) setRequestId(p.head, lease.requestId);
     lease.conn.write(p.head);
     this.#backendWritten += p.head.length;
-    if (p.body.kind === "stream") await this.#pumpBody(p.body.source, p.body.max);
+    if (p.body.kind === "stream") void this.#pumpBody(p.body.source, p.body.max);
     else this.#stdinDone = true;
   }
 
@@ -198,16 +211,10 @@ export class Exchange implements ChannelHandlers, Ticking {
     if (!parsed) return;
     const { head, body } = parsed;
     const noBody = this.#p.discardBody || head.status === 204 || head.status === 304;
-    let headers: Headers;
-    try {
-      headers = new Headers(head.headers);
-    } catch (e) {
-      this.#fail(new BadGateway(`backend header rejected: ${(e as Error).message}`));
-      return;
-    }
     this.#status = head.status;
     this.#state = "body";
-    this.#head = { status: head.status, statusText: head.statusText, headers, noBody };
+    // The parser let through only token names and values without control bytes: valid for every server.
+    this.#head = { status: head.status, statusText: head.statusText, headers: head.headers, noBody };
     // Deliver once the rest of this socket chunk is decoded: when END_REQUEST is in it too (a small
     // response), the Response gets the whole body as bytes, with no stream to feed.
     this.#early = body.length > 0 ? [body] : [];
@@ -232,11 +239,11 @@ export class Exchange implements ChannelHandlers, Ticking {
         new ByteLengthQueuingStrategy({ highWaterMark: BODY_HIGH_WATER }),
       );
     }
-    this.#resolve(new Response(stream, { status: head.status, statusText: head.statusText, headers: head.headers }));
+    this.#resolve({ status: head.status, statusText: head.statusText, headers: head.headers, body: stream });
     if (early) for (const chunk of early) this.#enqueue(chunk);
   }
 
-  /** The whole response arrived before it was handed over: one Response with its body as bytes. */
+  /** The whole response arrived before it was handed over: its body goes as bytes. */
   #deliverComplete(): void {
     const head = this.#head!;
     this.#head = undefined;
@@ -247,9 +254,7 @@ export class Exchange implements ChannelHandlers, Ticking {
       body = concatBytes(early);
       this.#bytesOut += body.length;
     }
-    const response = new Response(body as Uint8Array<ArrayBuffer> | null, { status: head.status, statusText: head.statusText, headers: head.headers });
-    if (body) completeBodies.set(response, body);
-    this.#resolve(response);
+    this.#resolve({ status: head.status, statusText: head.statusText, headers: head.headers, body });
   }
 
   stderr(data: Uint8Array): void {
@@ -291,7 +296,7 @@ export class Exchange implements ChannelHandlers, Ticking {
       const lease = this.#lease!;
       this.#lease = undefined;
       this.#p.pool.release(lease, false);
-      void this.#start(true);
+      this.#start(true);
       return;
     }
     if (this.#state === "head") {
@@ -464,9 +469,3 @@ function earlyBytes(chunks: readonly Uint8Array[] | undefined): number {
   if (chunks) for (const c of chunks) n += c.length;
   return n;
 }
-
-/**
- * Responses whose whole body was known when they were created, with that body: a server adapter may write it
- * in one piece with a Content-Length instead of reading a stream (the Node adapter does).
- */
-export const completeBodies = new WeakMap<Response, Uint8Array>();

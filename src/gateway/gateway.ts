@@ -1,4 +1,5 @@
-// createGateway(config): the library entry. Turns a Fetch Request into a FastCGI exchange and back.
+// createGateway(config): the library entry. Turns a request into a FastCGI exchange and back: fetch() takes
+// and gives Fetch objects, respond() the plain shapes of messages.ts.
 // Nothing starts at creation: sockets and timers start with the first request, and close() ends them all.
 import { applyEnvRules } from "../cgi/apply-env-rules.ts";
 import { buildEnv } from "../cgi/env.ts";
@@ -24,6 +25,8 @@ import type { Member } from "../pool/balancer/member.ts";
 import { flushLog, Logger, type LogLevel, type LogSink } from "./log.ts";
 import { planBody, type BodyPlan } from "./request-body.ts";
 import { matchRoute } from "./router.ts";
+import { requestTarget } from "./request-target.ts";
+import { toResponse, type ProxyRequest, type ProxyResponse } from "./messages.ts";
 import { prefixMatches } from "../config/prefix.ts";
 import type { TempStore } from "./temp-store.ts";
 import { PerItemTicker, SharedTicker, tickPeriod, type Ticker } from "./ticker.ts";
@@ -71,6 +74,11 @@ export interface RouteStats {
 
 export interface Gateway {
   fetch(request: Request, info?: ConnectionInfo, options?: FetchOptions): Promise<Response>;
+  /**
+   * fetch() without the Fetch objects: for a server adapter that writes the answer itself (see messages.ts).
+   * A Request is a ProxyRequest.
+   */
+  respond(request: ProxyRequest, info?: ConnectionInfo, options?: FetchOptions): Promise<ProxyResponse>;
   /** Closes every backend connection and timer. In-flight exchanges end with an error. */
   close(): Promise<void>;
   stats(): { readonly routes: RouteStats[]; readonly inFlight: number };
@@ -118,15 +126,17 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   let inFlight = 0;
   let closed = false;
 
-  async function handle(request: Request, info: ConnectionInfo, id: number, infoGiven: boolean, mount: string): Promise<Response> {
+  async function handle(request: ProxyRequest, info: ConnectionInfo, id: number, infoGiven: boolean, mount: string): Promise<ProxyResponse> {
     const started = Date.now();
     const method = request.method;
     let requestUri = info.rawTarget ?? request.url;
-    const fields = () => ({ req: id, method, uri: requestUri.length > 300 ? requestUri.slice(0, 300) + "..." : requestUri });
+    const shownUri = () => requestUri.length > 300 ? requestUri.slice(0, 300) + "..." : requestUri;
 
-    function reject(error: GatewayError, route?: LiveRoute): Response {
+    function reject(error: GatewayError, route?: LiveRoute): ProxyResponse {
       log.log(error.status >= 500 ? "error" : "warn", {
-        ...fields(),
+        req: id,
+        method,
+        uri: shownUri(),
         route: route?.config.prefix,
         backend: route?.config.target.text,
         status: error.status,
@@ -137,22 +147,13 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       return errorResponse(error);
     }
 
-    // Bun gives a relative URL when the request had no usable Host: resolve it against the listener.
-    let url: URL;
-    try {
-      url = new URL(request.url, `http://${info.localAddress || "localhost"}`);
-    } catch {
-      return reject(new BadRequest(`unparsable request URL ${request.url.slice(0, 200)}`));
-    }
-    // The path and query exactly as sent where the runtime gives the raw request-target (Node): the URL
-    // parser would turn "\\" into "/" and so route a path the client never sent.
+    const target_ = requestTarget(request.url, info);
+    if (target_ instanceof GatewayError) return reject(target_);
     // Bun resolves an invalid Host away instead of refusing it; refuse it here for every runtime, as Apache does.
     const host = request.headers.get("host");
     if (host !== null && !VALID_HOST.test(host)) return reject(new BadRequest(`invalid Host header ${JSON.stringify(host.slice(0, 100))}`));
-    const target_ = requestTarget(info.rawTarget, url);
-    if (target_ instanceof GatewayError) return reject(target_);
     const query = target_.query;
-    requestUri = info.rawTarget ?? url.pathname + url.search;
+    requestUri = target_.uri;
     if (closed) return reject(new ServiceUnavailable("gateway is shutting down"));
     let path: string;
     try {
@@ -174,25 +175,23 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
 
     let body: BodyPlan;
     try {
-      body = await planBody(request, {
+      const planned = planBody(request, {
         maxBody: route.maxBody,
         buffering: route.requestBuffering,
         tempStore,
         memoryOnlyCap: options.memorySpoolCap ?? 32 * 1024 * 1024,
-      }).catch((e) => {
-        throw e instanceof GatewayError ? e : new BadRequest(`reading the request body failed: ${(e as Error).message}`);
       });
+      body = planned instanceof Promise ? await planned : planned; // no await (a microtask) for no body
     } catch (e) {
-      if (e instanceof GatewayError) return reject(e, live);
-      throw e;
+      return reject(e instanceof GatewayError ? e : new BadRequest(`reading the request body failed: ${(e as Error).message}`), live);
     }
 
     /** One exchange with one backend. Rejects with ConnectFailed when nothing could be sent. */
     const attempt = async (target: Target, pool: BackendPool, extraEnv: ReadonlyArray<readonly [string, string]>,
-      finished: (outcome: ExchangeOutcome) => void): Promise<Response> => {
+      finished: (outcome: ExchangeOutcome) => void): Promise<ProxyResponse> => {
       let head: Uint8Array;
       try {
-        const script = await scriptPaths({
+        const paths = scriptPaths({
           target,
           backendType: route.backendType,
           pathInfoMode: route.pathInfo,
@@ -200,6 +199,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
           uriPath: path,
           rest: hit.rest,
         }, isFile);
+        const script = paths instanceof Promise ? await paths : paths;
         const env = buildEnv({
           method,
           requestUri,
@@ -211,7 +211,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
           serverSoftware: config.serverSoftware,
           contentLength: body.length,
           passAuthorization: route.passAuthorization,
-          urlHost: infoGiven ? "" : url.host,
+          urlHost: infoGiven ? "" : urlHost(request.url),
         });
         for (const [k, v] of extraEnv) env.set(k, v);
         if (route.env.length > 0 || route.setEnvIf.length > 0) applyEnvRules(env, route.env, route.setEnvIf, request.headers);
@@ -246,7 +246,9 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
           if (outcome.error) logged.add(outcome.error);
           if (outcome.error && !outcome.clientAborted) live.errors++;
           log.log(outcome.error && !outcome.clientAborted ? "error" : "info", {
-            ...fields(),
+            req: id,
+            method,
+            uri: shownUri(),
             route: route.prefix,
             backend: target.text,
             status: outcome.clientAborted ? "client-aborted" : outcome.status,
@@ -278,7 +280,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     async function balanced(
       balancer: Balancer<MemberBackend>,
       run: typeof attempt,
-    ): Promise<Response> {
+    ): Promise<ProxyResponse> {
       const tried = new Set<Member<MemberBackend>>();
       const cookie = request.headers.get("cookie");
       const session = sessionTarget(path, query === "" && !requestUri.includes("?") ? null : query);
@@ -312,11 +314,14 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     }
   }
 
+  function respond(request: ProxyRequest, info?: ConnectionInfo, fetchOptions?: FetchOptions): Promise<ProxyResponse> {
+    if (nextId === 0 && options.connectionsOutliveRequests !== false) backends.health.start(); // timers start with the first request
+    return handle(request, info ?? defaultInfo(request), ++nextId, info !== undefined, fetchOptions?.mount ?? "");
+  }
+
   return {
-    fetch(request, info, fetchOptions) {
-      if (nextId === 0 && options.connectionsOutliveRequests !== false) backends.health.start(); // timers start with the first request
-      return handle(request, info ?? defaultInfo(request), ++nextId, info !== undefined, fetchOptions?.mount ?? "");
-    },
+    fetch: (request, info, fetchOptions) => respond(request, info, fetchOptions).then(toResponse),
+    respond,
     async close() {
       closed = true;
       backends.close();
@@ -344,18 +349,16 @@ const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]);
 const VALID_HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~!$&'()*+,;=%-]*)(?::\d*)?$/;
 
 
-
-/** The raw path and query: from the request-target as sent (origin-form, Node) or else from the parsed URL. */
-function requestTarget(rawTarget: string | undefined, url: URL): { path: string; query: string } | GatewayError {
-  if (rawTarget === undefined || !rawTarget.startsWith("/")) return { path: url.pathname, query: url.search.slice(1) };
-  // A request-target has no fragment (RFC 9112 §3.2); Apache refuses one too.
-  if (rawTarget.includes("#")) return new BadRequest("fragment in the request-target");
-  const q = rawTarget.indexOf("?");
-  return q < 0 ? { path: rawTarget, query: "" } : { path: rawTarget.slice(0, q), query: rawTarget.slice(q + 1) };
+function urlHost(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return "";
+  }
 }
 
 /** When the caller gives no connection info (plain `fetch(request)`), take what the URL says. */
-function defaultInfo(request: Request): ConnectionInfo {
+function defaultInfo(request: ProxyRequest): ConnectionInfo {
   let port = 0;
   let host = "";
   let tls = false;

@@ -2,6 +2,8 @@
 // The default sink batches: lines written within one timer tick leave in one write, as a buffered access log
 // does (a write per request was a tenth of the gateway's CPU under load).
 
+import { writeStderr } from "../transport/stderr.ts";
+
 export type LogLevel = "info" | "warn" | "error";
 export type LogSink = (level: LogLevel, line: string) => void;
 
@@ -17,9 +19,9 @@ export function flushLog(): void {
     flushTimer = undefined;
   }
   if (pending.length === 0) return;
-  const out = pending.join("\n");
+  const out = pending.join("\n") + "\n";
   pending = [];
-  console.error(out);
+  writeStderr(out);
 }
 
 /** A write per line, for hosts where a timer may not outlive the request that set it (Workers). */

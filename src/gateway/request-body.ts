@@ -9,6 +9,7 @@
 import { BadRequest, PayloadTooLarge } from "../errors.ts";
 import type { TempStore } from "./temp-store.ts";
 import { concatBytes } from "../bytes.ts";
+import type { ProxyRequest } from "./messages.ts";
 
 export type BodyPlan =
   | { readonly kind: "none"; readonly length: undefined | 0 }
@@ -28,11 +29,23 @@ export interface BodyOptions {
   readonly memoryOnlyCap: number;
 }
 
-export async function planBody(request: Request, opts: BodyOptions): Promise<BodyPlan> {
+const NONE: BodyPlan = Object.freeze({ kind: "none", length: undefined });
+
+/** Synchronous for a request without a body (most of them): no promise to wait for. Throws BadRequest. */
+export function planBody(request: ProxyRequest, opts: BodyOptions): BodyPlan | Promise<BodyPlan> {
   const header = request.headers.get("content-length");
   const declared = header === null ? undefined : parseLength(header);
   const body = request.body;
-  if (body === null) return declared === 0 ? { kind: "inline", length: 0, bytes: new Uint8Array(0) } : { kind: "none", length: undefined };
+  if (body === null) return declared === 0 ? { kind: "inline", length: 0, bytes: new Uint8Array(0) } : NONE;
+  return planStream(request, body, declared, opts);
+}
+
+async function planStream(
+  request: ProxyRequest,
+  body: ReadableStream<Uint8Array>,
+  declared: number | undefined,
+  opts: BodyOptions,
+): Promise<BodyPlan> {
   if (declared !== undefined) {
     if (declared > opts.maxBody) {
       await body.cancel().catch(() => {});
@@ -52,7 +65,7 @@ export async function planBody(request: Request, opts: BodyOptions): Promise<Bod
   while (!first.done && first.value.length === 0) first = await reader.read(); // Deno yields an empty chunk first
   if (first.done) {
     reader.releaseLock();
-    return request.headers.has("transfer-encoding") ? { kind: "inline", length: 0, bytes: new Uint8Array(0) } : { kind: "none", length: undefined };
+    return request.headers.has("transfer-encoding") ? { kind: "inline", length: 0, bytes: new Uint8Array(0) } : NONE;
   }
   if (opts.buffering === "stream") return { kind: "stream", length: undefined, source: prepend(first.value, reader), max: opts.maxBody };
   return spool(first.value, reader, opts);

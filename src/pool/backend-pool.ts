@@ -114,6 +114,13 @@ export class BackendPool {
     return this.options.reuse && this.#capabilities?.mpxsConns === true && this.options.mpxMax > 1;
   }
 
+  /** An open connection with room for one more request, without waiting; undefined when acquire() must. */
+  acquireNow(): Lease | undefined {
+    if (this.#closed) return undefined;
+    this.#maybeProbe();
+    return this.#takeOpen();
+  }
+
   /** A connection (and request id) for one request. Rejects with the transport's error, or 503 after `acquire`. */
   acquire(connectTimeoutMs: number, fresh = false): Promise<Lease> {
     if (this.#closed) return Promise.reject(new ServiceUnavailable("gateway is shutting down"));

@@ -59,7 +59,7 @@ export function testGateway(proxyPass: string[], extra: { documentRoot?: string;
 
 /** Serves a gateway with the running runtime's own server on 127.0.0.1 and a free port. */
 export async function serveGateway(gateway: Gateway): Promise<RunningServer & { url: string }> {
-  const server = await serve(gateway.fetch, { host: "127.0.0.1", port: 0 });
+  const server = await serve(gateway, { host: "127.0.0.1", port: 0 });
   return Object.assign(server, { url: `http://127.0.0.1:${server.port}` });
 }
 

@@ -2,8 +2,8 @@
 // listener). Bun closes connections idle for `idleTimeout` (at most 255 s), which would cut long SSE streams,
 // so a streamed response switches the timeout off for its request.
 import { normaliseAddress } from "../../connection-info.ts";
-import { completeBodies } from "../../gateway/exchange.ts";
-import type { FetchHandler, RunningServer, ServeOptions } from "../types.ts";
+import { toResponse } from "../../gateway/messages.ts";
+import type { RunningServer, ServeOptions, ServeTarget } from "../types.ts";
 
 interface BunServer {
   port: number;
@@ -22,7 +22,7 @@ interface BunServeLike {
   }): BunServer;
 }
 
-export async function serveBun(handler: FetchHandler, options: ServeOptions): Promise<RunningServer> {
+export async function serveBun(target: ServeTarget, options: ServeOptions): Promise<RunningServer> {
   const Bun = (globalThis as unknown as { Bun: BunServeLike }).Bun;
   let localAddress = options.host;
   const server = Bun.serve({
@@ -33,17 +33,22 @@ export async function serveBun(handler: FetchHandler, options: ServeOptions): Pr
     maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     async fetch(req, srv) {
       const ip = srv.requestIP(req);
-      const response = await handler(req, {
+      const info = {
         remoteAddress: normaliseAddress(ip?.address),
         ...(ip ? { remotePort: ip.port } : {}),
         localAddress,
         localPort: srv.port,
         tls: false,
-      });
-      // Only a streamed response needs the idle timeout off. Reading .body of a Response made from bytes would
-      // make Bun wrap them in a stream and lose its fast path for fixed bodies.
-      if (!completeBodies.has(response) && response.body) srv.timeout(req, 0);
-      return response;
+      };
+      if (typeof target === "function") {
+        const response = await target(req, info);
+        if (response.body) srv.timeout(req, 0);
+        return response;
+      }
+      const r = await target.respond(req, info);
+      // Only a streamed body needs the idle timeout off.
+      if (r.body instanceof ReadableStream) srv.timeout(req, 0);
+      return toResponse(r);
     },
   });
   localAddress = normaliseAddress(server.hostname) || options.host;

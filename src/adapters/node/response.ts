@@ -1,25 +1,20 @@
-// Fetch Response → node:http ServerResponse, streaming with backpressure. A body that errors mid-way destroys
-// the socket, so the client sees an incomplete response rather than a clean end.
+// The gateway's answer → node:http ServerResponse, streaming with backpressure. A body known whole goes in one
+// write with its Content-Length. A body that errors mid-way destroys the socket, so the client sees an
+// incomplete response rather than a clean end.
 import type { ServerResponse } from "node:http";
-import { completeBodies } from "../../gateway/exchange.ts";
+import type { ProxyResponse } from "../../gateway/messages.ts";
 
-export async function writeResponse(res: ServerResponse, response: Response): Promise<void> {
+export async function writeProxyResponse(res: ServerResponse, r: ProxyResponse): Promise<void> {
   const head: string[] = [];
-  for (const [name, value] of response.headers) {
-    if (name === "set-cookie") continue;
-    head.push(name, value);
-  }
-  for (const cookie of response.headers.getSetCookie()) head.push("set-cookie", cookie);
-  // A body the gateway already holds whole (a small response): one write, with its length.
-  const complete = completeBodies.get(response);
-  if (complete) {
-    head.push("content-length", String(complete.length));
-    res.writeHead(response.status, response.statusText || undefined, head);
-    res.end(complete);
+  for (const [name, value] of r.headers) head.push(name, value);
+  const body = r.body;
+  if (body instanceof Uint8Array) {
+    head.push("content-length", String(body.length));
+    res.writeHead(r.status, r.statusText || undefined, head);
+    res.end(body);
     return;
   }
-  res.writeHead(response.status, response.statusText || undefined, head);
-  const body = response.body;
+  res.writeHead(r.status, r.statusText || undefined, head);
   if (!body) {
     res.end();
     return;
@@ -39,6 +34,14 @@ export async function writeResponse(res: ServerResponse, response: Response): Pr
   } finally {
     res.off("close", onClose);
   }
+}
+
+/** A Fetch Response from a handler that is not the gateway's own. */
+export function writeResponse(res: ServerResponse, response: Response): Promise<void> {
+  const headers: Array<[string, string]> = [];
+  for (const [name, value] of response.headers) if (name !== "set-cookie") headers.push([name, value]);
+  for (const cookie of response.headers.getSetCookie()) headers.push(["set-cookie", cookie]);
+  return writeProxyResponse(res, { status: response.status, statusText: response.statusText, headers, body: response.body });
 }
 
 function drain(res: ServerResponse): Promise<void> {

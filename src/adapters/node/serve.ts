@@ -1,28 +1,38 @@
 // Serving on Node with node:http.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { connectionInfo, ResponseClosed, toRequest } from "./request.ts";
-import { writeResponse } from "./response.ts";
-import type { FetchHandler, RunningServer, ServeOptions } from "../types.ts";
+import { connectionInfo, NodeRequest, ResponseClosed, toRequest } from "./request.ts";
+import { writeProxyResponse, writeResponse } from "./response.ts";
+import type { RunningServer, ServeOptions, ServeTarget } from "../types.ts";
 
-export function serveNode(handler: FetchHandler, options: ServeOptions): Promise<RunningServer> {
-  const server = createServer({ keepAliveTimeout: 5000 }, (req: IncomingMessage, res: ServerResponse) => {
-    const gone = new ResponseClosed(res);
-    let request: Request;
-    try {
-      request = toRequest(req);
-    } catch {
-      res.writeHead(400, { "content-type": "text/plain" }).end("400 Bad Request\n");
-      return;
+export function serveNode(target: ServeTarget, options: ServeOptions): Promise<RunningServer> {
+  const failed = (res: ServerResponse) => (e: unknown) => {
+    console.error(`${new Date().toISOString()} error unhandled: ${(e as Error)?.stack ?? e}`);
+    if (!res.headersSent) res.writeHead(500).end();
+    else res.destroy();
+  };
+  // The gateway's own answer is written without Fetch objects; any other handler gets a Request.
+  const listener = typeof target !== "function"
+    ? (req: IncomingMessage, res: ServerResponse) => {
+      const gone = new ResponseClosed(res);
+      target.respond(new NodeRequest(req), connectionInfo(req, gone))
+        .then((r) => writeProxyResponse(res, r))
+        .catch(failed(res));
     }
-    handler(request, connectionInfo(req, gone))
-      .then((response) => writeResponse(res, response))
-      .catch((e) => {
-        console.error(`${new Date().toISOString()} error unhandled: ${(e as Error)?.stack ?? e}`);
-        if (!res.headersSent) res.writeHead(500).end();
-        else res.destroy();
-      });
-  });
+    : (req: IncomingMessage, res: ServerResponse) => {
+      const gone = new ResponseClosed(res);
+      let request: Request;
+      try {
+        request = toRequest(req);
+      } catch {
+        res.writeHead(400, { "content-type": "text/plain" }).end("400 Bad Request\n");
+        return;
+      }
+      target(request, connectionInfo(req, gone))
+        .then((response) => writeResponse(res, response))
+        .catch(failed(res));
+    };
+  const server = createServer({ keepAliveTimeout: 5000 }, listener);
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port, options.host, () => {
