@@ -5,5 +5,5 @@
 export interface HeaderReader {
   get(name: string): string | null;
   has(name: string): boolean;
-  [Symbol.iterator](): IterableIterator<[string, string]>;
+  forEach(callback: (value: string, name: string) => void): void;
 }

@@ -28,7 +28,7 @@ export class RawHeaders implements HeaderReader {
     this.#map.set(name, value);
   }
 
-  [Symbol.iterator](): IterableIterator<[string, string]> {
-    return this.#map.entries();
+  forEach(callback: (value: string, name: string) => void): void {
+    this.#map.forEach(callback);
   }
 }
