@@ -54,3 +54,4 @@ export type { GatewayConfig, RouteConfig, BalancerConfig, MemberConfig } from ".
 export type { JsonConfig, JsonRoute, JsonBalancer, JsonMember } from "./config/json-types.ts";
 export type { ConnectionInfo } from "./connection-info.ts";
 export type { PoolStats } from "./pool/backend-pool.ts";
+export type { HeaderReader, ProxyRequest, ProxyResponse } from "./gateway/messages.ts";

@@ -7,6 +7,7 @@ import { echoHandler, type EchoBody } from "../backends/echo.ts";
 import { scriptedHandler } from "../backends/scripted.ts";
 import { runtime, serveGateway, startBackend, testGateway, waitFor, type TestGateway } from "../helpers/harness.ts";
 import type { ResponderServer } from "../../src/responder/responder.ts";
+import { serve } from "../../src/adapters/serve.ts";
 
 /** Sends raw bytes and collects everything until the server closes or `ms` pass. */
 function raw(port: number, text: string | Uint8Array[], ms = 3000): Promise<string> {
@@ -117,5 +118,50 @@ describe(`serving on ${runtime}`, () => {
     const slow = await fetch(`${server.url}/t/x`, { headers: { "x-test": "slow:5000" } });
     assert.equal(slow.status, 504);
     await slow.text();
+  });
+
+  it("serve(gateway.fetch), a plain fetch handler, answers exactly as serve(gateway) does", async () => {
+    const plain = await serve(gw.gateway.fetch, { host: "127.0.0.1", port: 0 });
+    try {
+      const ask = (port: number, target: string, headers: string) =>
+        raw(port, `GET ${target} HTTP/1.1\r\nHost: h.test\r\n${headers}Connection: close\r\n\r\n`);
+      // Framing may differ (a fetch handler's body is a stream: chunked); the message may not.
+      const normalise = (out: string) => {
+        const [head, rest] = [out.slice(0, out.indexOf("\r\n\r\n")), out.slice(out.indexOf("\r\n\r\n") + 4)];
+        const fields = head.split("\r\n").slice(1).map((l) => l.toLowerCase());
+        const chunked = fields.includes("transfer-encoding: chunked");
+        let body = rest;
+        if (chunked) {
+          body = "";
+          for (let at = 0; ;) {
+            const eol = rest.indexOf("\r\n", at);
+            const size = parseInt(rest.slice(at, eol), 16);
+            if (!size) break;
+            body += rest.slice(eol + 2, eol + 2 + size);
+            at = eol + 2 + size + 2;
+          }
+        }
+        const kept = fields.filter((l) => !/^(date|connection|keep-alive|content-length|transfer-encoding):/.test(l));
+        return { status: head.split("\r\n")[0], fields: kept.sort(), body };
+      };
+      for (const [target, headers] of [
+        ["/t/s.php", "X-Test: status\r\n"],
+        ["/echo/e.php?a=1", "X-Dup: one\r\nX-Dup: two\r\nCookie: c=1\r\n"],
+        ["/nowhere", ""],
+      ] as const) {
+        const lean = normalise(await ask(server.port, target, headers));
+        const fetched = normalise(await ask(plain.port, target, headers));
+        if (target.startsWith("/echo/")) {
+          const a = (JSON.parse(lean.body) as EchoBody).params, b = (JSON.parse(fetched.body) as EchoBody).params;
+          delete a.REMOTE_PORT, delete b.REMOTE_PORT, delete a.SERVER_PORT, delete b.SERVER_PORT;
+          assert.deepEqual(a, b);
+          assert.equal(a.HTTP_X_DUP, "one, two");
+          lean.body = fetched.body = "";
+        }
+        assert.deepEqual(lean, fetched, target);
+      }
+    } finally {
+      await plain.close(1000);
+    }
   });
 });
