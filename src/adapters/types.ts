@@ -7,7 +7,7 @@ export type FetchHandler = (request: Request, info: ConnectionInfo) => Promise<R
 /** A gateway: adapters that can write its plain answer themselves (Node) skip the Fetch objects. */
 export interface Responder {
   fetch: FetchHandler;
-  respond(request: ProxyRequest, info: ConnectionInfo): Promise<ProxyResponse>;
+  respond(request: ProxyRequest, info: ConnectionInfo, options?: { readonly mergeChunks?: boolean }): Promise<ProxyResponse>;
 }
 
 /** A fetch handler, or a gateway itself (the faster choice on Node). */

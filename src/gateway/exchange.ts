@@ -31,6 +31,8 @@ export interface ExchangeParams {
   readonly body: BodyPlan;
   /** HEAD requests get no body from us, whatever the backend writes. */
   readonly discardBody: boolean;
+  /** One body chunk per socket read (see FetchOptions.mergeChunks). */
+  readonly mergeChunks: boolean;
   /**
    * A reused connection that fails before any response byte may simply have gone stale: such a request is
    * sent again once on a fresh connection when this is set (idempotent method, body empty or in memory).
@@ -90,6 +92,9 @@ export class Exchange implements ChannelHandlers, Ticking {
   #quietSince = 0;
   #watching: AbortHook | undefined;
   #stdinDone = false;
+  /** Body chunks of the current socket read, not yet handed to the stream (see #flush). */
+  #pending: Uint8Array[] | undefined;
+  readonly #flushPending = () => this.#flush();
   readonly #onAbort = () => this.#clientGone();
 
   constructor(params: ExchangeParams) {
@@ -281,6 +286,7 @@ export class Exchange implements ChannelHandlers, Ticking {
       if (earlyBytes(this.#early) <= COMPLETE_BODY_MAX) this.#deliverComplete();
       else this.#deliver();
     }
+    this.#flush();
     try {
       this.#controller?.close();
     } catch {
@@ -315,8 +321,30 @@ export class Exchange implements ChannelHandlers, Ticking {
       this.#early.push(data);
       return;
     }
+    if (!this.#controller) return; // no body for this response: drained and dropped
+    if (!this.#p.mergeChunks) {
+      this.#push(data);
+      return;
+    }
+    if (this.#pending) {
+      this.#pending.push(data);
+      return;
+    }
+    this.#pending = [data];
+    queueMicrotask(this.#flushPending);
+  }
+
+  /** With mergeChunks: the STDOUT records of one socket read as one chunk (libfcgi writes 8 KiB records). */
+  #flush(): void {
+    const chunks = this.#pending;
+    if (!chunks) return;
+    this.#pending = undefined;
+    this.#push(chunks.length === 1 ? chunks[0]! : concatBytes(chunks));
+  }
+
+  #push(data: Uint8Array): void {
     const c = this.#controller;
-    if (!c) return; // no body for this response: drained and dropped
+    if (!c) return;
     this.#bytesOut += data.length;
     try {
       c.enqueue(data);

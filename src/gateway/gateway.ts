@@ -58,6 +58,12 @@ export interface FetchOptions {
    * path after it, while SCRIPT_NAME and REQUEST_URI still show the whole path the client sent.
    */
   readonly mount?: string;
+  /**
+   * Hand the response body over in one chunk per backend socket read rather than one per STDOUT record. For a
+   * server that writes each chunk with its own syscall (Node's): a 1 GiB download ran ~1.4× faster with it.
+   * Deno's and Bun's servers batch queued chunks themselves and only lose the copy.
+   */
+  readonly mergeChunks?: boolean;
 }
 
 export interface RouteStats {
@@ -126,7 +132,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   let inFlight = 0;
   let closed = false;
 
-  async function handle(request: ProxyRequest, info: ConnectionInfo, id: number, infoGiven: boolean, mount: string): Promise<ProxyResponse> {
+  async function handle(request: ProxyRequest, info: ConnectionInfo, id: number, infoGiven: boolean, mount: string, mergeChunks: boolean): Promise<ProxyResponse> {
     const started = Date.now();
     const method = request.method;
     let requestUri = info.rawTarget ?? request.url;
@@ -236,6 +242,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
         head,
         body,
         discardBody: method === "HEAD",
+        mergeChunks,
         retryable: IDEMPOTENT.has(method) && body.kind !== "stream",
         clientGone: () => info.clientGone ?? request.signal,
         ticker,
@@ -316,7 +323,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
 
   function respond(request: ProxyRequest, info?: ConnectionInfo, fetchOptions?: FetchOptions): Promise<ProxyResponse> {
     if (nextId === 0 && options.connectionsOutliveRequests !== false) backends.health.start(); // timers start with the first request
-    return handle(request, info ?? defaultInfo(request), ++nextId, info !== undefined, fetchOptions?.mount ?? "");
+    return handle(request, info ?? defaultInfo(request), ++nextId, info !== undefined, fetchOptions?.mount ?? "", fetchOptions?.mergeChunks === true);
   }
 
   return {
