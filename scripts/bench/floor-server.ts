@@ -5,7 +5,14 @@ import process from "node:process";
 import { serve } from "../../src/adapters/serve.ts";
 
 const [host, port] = (process.argv[2] ?? "127.0.0.1:0").split(":");
-const server = await serve(async () => new Response("hello", { headers: { "Content-Type": "text/plain" } }), {
+const HELLO = new TextEncoder().encode("hello");
+const HEADERS = [["content-type", "text/plain"]] as const;
+// Served the way the gateway is (serve(gateway)): Node writes the plain answer without Fetch objects, Deno and
+// Bun get a Response made from it.
+const server = await serve({
+  fetch: async () => new Response(HELLO, { headers: HEADERS as unknown as Array<[string, string]> }),
+  respond: async () => ({ status: 200, statusText: "OK", headers: HEADERS, body: HELLO }),
+}, {
   host: host!,
   port: Number(port),
 });

@@ -28,7 +28,8 @@ export function resultTables(r: BenchResults): string {
   }
   if (r.floor?.length) {
     out.push("### Runtime floor: serve() answering by itself, no backend", "");
-    out.push(`The project's serve() adapter returning \`new Response("hello")\` (scripts/bench/floor-server.ts), driven like the tiny GET: ` +
+    out.push(`The project's serve() adapter answering "hello" itself the way it serves the gateway (scripts/bench/floor-server.ts: ` +
+      `on Node the plain answer written without Fetch objects, on Deno and Bun a Response), driven like the tiny GET: ` +
       `the least a request can cost on each runtime before any gateway work.`, "");
     const tiny = r.wrk.find((s) => s.id === "tiny");
     out.push(mdTable(
@@ -91,6 +92,39 @@ export function resultTables(r: BenchResults): string {
       ["runtime", "encode µs/head", "head bytes", "decode GB/s, 64 KiB records", "decode GB/s, 8 KiB records"],
       r.codec.map((c) => [`${c.runtime} ${c.version}`, fixed(c.encode.nsPerHead / 1000, 2), String(c.encode.bytes), fixed(c.decode64k.gbPerS, 1), fixed(c.decode8k.gbPerS, 1)]),
     ), "");
+    // Results from before the comparison existed have no fastcgiClient field at all: no table then.
+    const compared = r.codec.filter((c) => c.fastcgiClient !== undefined);
+    if (compared.length) {
+      const version = compared.find((c) => c.fastcgiClient)?.fastcgiClient?.version ?? "0.2.0";
+      out.push(`#### fastcgi-client ${version}, same inputs`, "");
+      out.push(`The npm package fastcgi-client's stringifykv on the same 30 variables and its connection's record parser ` +
+        "(fed the same reads through a stand-in socket), next to ours from the table above; its encode produces only the " +
+        "name-value pairs, without BEGIN_REQUEST, record headers and padding, so it does less work than encodeRequestHead. " +
+        "Its parser also needs each record header whole within one read, which these reads (8-byte aligned records) satisfy.", "");
+      out.push(mdTable(
+        ["runtime", "encode µs, ours", "encode µs, theirs", "pairs bytes, same as ours", "decode GB/s 64 KiB, ours", "theirs", "decode GB/s 8 KiB, ours", "theirs"],
+        compared.map((c) => {
+          const fc = c.fastcgiClient;
+          const name = `${c.runtime} ${c.version}`;
+          const ours = [fixed(c.encode.nsPerHead / 1000, 2), fixed(c.decode64k.gbPerS, 1), fixed(c.decode8k.gbPerS, 1)] as const;
+          if (!fc) {
+            const why = `not run: ${(c.fastcgiClientError ?? "unknown").replace(/\|/g, "\\|").replace(/\s+/g, " ").slice(0, 120)}`;
+            return [name, ours[0], "–", why, ours[1], "–", ours[2], "–"];
+          }
+          return [
+            name,
+            ours[0],
+            fixed(fc.encode.nsPerCall / 1000, 2),
+            `${fc.encode.bytes}, ${fc.samePairs ? "yes" : "**no**"}`,
+            ours[1],
+            fixed(fc.decode64k.gbPerS, 1),
+            ours[2],
+            fixed(fc.decode8k.gbPerS, 1),
+          ];
+        }),
+        "lrrlrrrr",
+      ), "");
+    }
   }
   const errors = [
     ...r.wrk.flatMap((s) => s.errorLines.map((l) => `${s.id}: ${l}`)),

@@ -90,12 +90,33 @@ export interface TransferRow {
   readonly reference: ProxyId | "";
 }
 
+export interface CodecDecode {
+  readonly gbPerS: number;
+  readonly bytes: number;
+  readonly seconds: number;
+}
+
+/** The npm package fastcgi-client 0.2.0's codec on the same inputs (scripts/bench/codec-fastcgi-client.ts). */
+export interface FastcgiClientCodec {
+  readonly version: string;
+  /** stringifykv: the name-value pairs only, no BEGIN_REQUEST and no record headers (less work than ours). */
+  readonly encode: { readonly nsPerCall: number; readonly bytes: number };
+  /** Whether its pairs are byte for byte the content of our PARAMS record. */
+  readonly samePairs: boolean;
+  /** Its connection's record parser, fed the same reads as ours through a stand-in socket. */
+  readonly decode64k: CodecDecode;
+  readonly decode8k: CodecDecode;
+}
+
 export interface CodecRow {
   readonly runtime: string;
   readonly version: string;
   readonly encode: { readonly nsPerHead: number; readonly bytes: number };
-  readonly decode64k: { readonly gbPerS: number; readonly bytes: number; readonly seconds: number };
-  readonly decode8k: { readonly gbPerS: number; readonly bytes: number; readonly seconds: number };
+  readonly decode64k: CodecDecode;
+  readonly decode8k: CodecDecode;
+  /** null when the package would not load or run on this runtime (then fastcgiClientError says why); absent in older results. */
+  readonly fastcgiClient?: FastcgiClientCodec | null;
+  readonly fastcgiClientError?: string;
 }
 
 export interface BenchResults {

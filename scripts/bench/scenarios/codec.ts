@@ -29,6 +29,15 @@ export async function runCodec(
       `codec: ${runtime.padEnd(5)} encode ${(row.encode.nsPerHead / 1000).toFixed(2)} µs per 30-variable head (${row.encode.bytes} B), ` +
         `decode ${row.decode64k.gbPerS.toFixed(1)} GB/s (64 KiB records), ${row.decode8k.gbPerS.toFixed(1)} GB/s (8 KiB records)`,
     );
+    const fc = row.fastcgiClient;
+    if (fc) {
+      say(
+        `codec: ${runtime.padEnd(5)} fastcgi-client ${fc.version}: stringifykv ${(fc.encode.nsPerCall / 1000).toFixed(2)} µs (${fc.encode.bytes} B of pairs only` +
+          `${fc.samePairs ? ", same pairs as ours" : ", pairs DIFFER from ours"}), decode ${fc.decode64k.gbPerS.toFixed(1)} GB/s (64 KiB), ${fc.decode8k.gbPerS.toFixed(1)} GB/s (8 KiB)`,
+      );
+    } else if (fc === null) {
+      say(`codec: ${runtime.padEnd(5)} fastcgi-client not measured: ${row.fastcgiClientError ?? "no reason given"}`);
+    }
     rows.push(row);
   }
   return rows;
