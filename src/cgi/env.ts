@@ -5,6 +5,7 @@ import { fromByteString } from "./byte-string.ts";
 import { headerVarName } from "./header-vars.ts";
 import type { ScriptPaths } from "./script-paths.ts";
 import type { HeaderReader } from "./header-reader.ts";
+import { ParamList } from "../protocol/param-list.ts";
 
 export interface EnvInput {
   readonly method: string;
@@ -25,10 +26,11 @@ export interface EnvInput {
 }
 
 /** Values are text, or exact bytes for request data that is not UTF-8 (see byte-string.ts). */
-export type CgiEnv = Map<string, string | Uint8Array>;
+export type CgiEnv = ParamList;
 
 export function buildEnv(input: EnvInput): CgiEnv {
-  const env: CgiEnv = new Map();
+  // Every name below is distinct (headers become HTTP_*, and CONTENT_* headers are never passed): add, not set.
+  const env: CgiEnv = new ParamList();
   const { headers, conn } = input;
   let host: string | null = null;
   const passAuthorization = input.passAuthorization;
@@ -38,34 +40,34 @@ export function buildEnv(input: EnvInput): CgiEnv {
     if (name === "host") host = value;
     if (name === "authorization" && !passAuthorization) return;
     const varName = headerVarName(name);
-    if (varName !== null) env.set(varName, fromByteString(value));
+    if (varName !== null) env.add(varName, fromByteString(value));
   });
   const { serverName, serverPort } = serverNameAndPort(host ?? (input.urlHost || null), conn);
-  env.set("SERVER_SOFTWARE", input.serverSoftware);
-  env.set("SERVER_NAME", serverName);
-  env.set("SERVER_ADDR", conn.localAddress);
-  env.set("SERVER_PORT", serverPort);
-  env.set("REMOTE_ADDR", conn.remoteAddress);
-  env.set("DOCUMENT_ROOT", input.documentRoot);
-  env.set("REQUEST_SCHEME", conn.tls ? "https" : "http");
-  if (conn.tls) env.set("HTTPS", "on");
-  env.set("CONTEXT_PREFIX", "");
-  env.set("CONTEXT_DOCUMENT_ROOT", input.documentRoot);
-  env.set("SCRIPT_FILENAME", input.script.scriptFilename);
-  env.set("REMOTE_PORT", conn.remotePort === undefined ? "" : String(conn.remotePort));
-  env.set("GATEWAY_INTERFACE", "CGI/1.1");
-  env.set("SERVER_PROTOCOL", `HTTP/${conn.httpVersion ?? "1.1"}`);
-  env.set("REQUEST_METHOD", input.method);
-  env.set("QUERY_STRING", fromByteString(input.query)); // always present, raw (RFC 3875 §4.1.7)
-  env.set("REQUEST_URI", fromByteString(input.requestUri));
-  env.set("SCRIPT_NAME", input.script.scriptName);
+  env.add("SERVER_SOFTWARE", input.serverSoftware);
+  env.add("SERVER_NAME", serverName);
+  env.add("SERVER_ADDR", conn.localAddress);
+  env.add("SERVER_PORT", serverPort);
+  env.add("REMOTE_ADDR", conn.remoteAddress);
+  env.add("DOCUMENT_ROOT", input.documentRoot);
+  env.add("REQUEST_SCHEME", conn.tls ? "https" : "http");
+  if (conn.tls) env.add("HTTPS", "on");
+  env.add("CONTEXT_PREFIX", "");
+  env.add("CONTEXT_DOCUMENT_ROOT", input.documentRoot);
+  env.add("SCRIPT_FILENAME", input.script.scriptFilename);
+  env.add("REMOTE_PORT", conn.remotePort === undefined ? "" : String(conn.remotePort));
+  env.add("GATEWAY_INTERFACE", "CGI/1.1");
+  env.add("SERVER_PROTOCOL", `HTTP/${conn.httpVersion ?? "1.1"}`);
+  env.add("REQUEST_METHOD", input.method);
+  env.add("QUERY_STRING", fromByteString(input.query)); // always present, raw (RFC 3875 §4.1.7)
+  env.add("REQUEST_URI", fromByteString(input.requestUri));
+  env.add("SCRIPT_NAME", input.script.scriptName);
   if (input.script.pathInfo !== undefined) {
-    env.set("PATH_INFO", input.script.pathInfo);
-    env.set("PATH_TRANSLATED", input.script.pathTranslated ?? "");
+    env.add("PATH_INFO", input.script.pathInfo);
+    env.add("PATH_TRANSLATED", input.script.pathTranslated ?? "");
   }
   const contentType = headers.get("content-type");
-  if (contentType !== null) env.set("CONTENT_TYPE", fromByteString(contentType));
-  if (input.contentLength !== undefined) env.set("CONTENT_LENGTH", String(input.contentLength));
+  if (contentType !== null) env.add("CONTENT_TYPE", fromByteString(contentType));
+  if (input.contentLength !== undefined) env.add("CONTENT_LENGTH", String(input.contentLength));
   return env;
 }
 

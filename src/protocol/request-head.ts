@@ -8,6 +8,7 @@ import { ParamTooLargeError } from "./errors.ts";
 import { checkRequestId, paddingFor, writeHeader } from "./header.ts";
 import { encodedPairSize, pairMaxBytes, writePair, type PairValue } from "./pairs.ts";
 import { scratchOf, takeScratch } from "./scratch.ts";
+import { ParamList } from "./param-list.ts";
 
 export interface RequestHeadOptions {
   readonly requestId: number;
@@ -15,8 +16,8 @@ export interface RequestHeadOptions {
   readonly keepConn: boolean;
   /** Defaults to RESPONDER. */
   readonly role?: number;
-  /** CGI variables, sent in this order. */
-  readonly params: Iterable<readonly [string, PairValue]>;
+  /** CGI variables, sent in this order. A ParamList is walked without allocating. */
+  readonly params: ParamList | Iterable<readonly [string, PairValue]>;
   /** A complete (small) body, possibly empty: its STDIN records and the end of STDIN are included. */
   readonly stdin?: Uint8Array;
 }
@@ -48,7 +49,15 @@ export function encodeRequestHead(opts: RequestHeadOptions): Uint8Array {
   let recordStart = p;
   let contentStart = p + FCGI_HEADER_LEN;
   p = contentStart;
-  for (const [name, value] of opts.params) {
+  let names: readonly string[], values: readonly PairValue[];
+  if (opts.params instanceof ParamList) ({ names, values } = opts.params);
+  else {
+    const list = new ParamList();
+    for (const [name, value] of opts.params) list.add(name, value);
+    ({ names, values } = list);
+  }
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!, value = values[i]!;
     // A pair takes at least one byte per UTF-16 unit plus two length bytes: reject before encoding.
     if (name.length + value.length + 2 > MAX_RECORD_CONTENT) {
       throw new ParamTooLargeError(name, encodedPairSize(name, value), MAX_RECORD_CONTENT);

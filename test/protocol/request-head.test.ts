@@ -148,7 +148,14 @@ describe("encodeRequestHead", () => {
     const again = encodeRequestHead({ requestId: 1, keepConn: false, params: TYPICAL });
     assert.deepEqual(first, copy);
     assert.deepEqual(again, copy);
-    assert.notEqual(again.buffer, first.buffer);
+    // Small heads may share a slab, never bytes: writing one leaves the others as they were.
+    const overlap = again.buffer === first.buffer &&
+      again.byteOffset < first.byteOffset + first.length && first.byteOffset < again.byteOffset + again.length;
+    assert.equal(overlap, false);
+    again.fill(0xee);
+    assert.deepEqual(first, copy);
+    const many = Array.from({ length: 500 }, (_, i) => encodeRequestHead({ requestId: i + 1, keepConn: false, params: TYPICAL }));
+    for (const [i, head] of many.entries()) assert.equal(inspect(head, i + 1).params.length, TYPICAL.length, `head ${i}`);
   });
 
   it("accepts any iterable of pairs, such as a Map or a generator", () => {
