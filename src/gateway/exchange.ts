@@ -77,9 +77,9 @@ export class Exchange implements ChannelHandlers, Ticking {
   #resolve!: (r: ProxyResponse) => void;
   #reject!: (e: GatewayError) => void;
   #controller: ReadableStreamDefaultController<Uint8Array> | undefined;
-  /** The parsed head, until the Response is handed over (see #deliver). */
+  /** The parsed head, until the response is handed over (see #deliver). */
   #head: { status: number; statusText: string; headers: Array<[string, string]>; noBody: boolean } | undefined;
-  /** Body bytes that arrived with the head, before the Response was handed over. */
+  /** Body bytes that arrived with the head, before the response was handed over. */
   #early: Uint8Array[] | undefined;
   #status = 0;
   #bytesOut = 0;
@@ -103,7 +103,7 @@ export class Exchange implements ChannelHandlers, Ticking {
     this.#stderr = new StderrLines(params.maxStderr, params.stderrLine);
   }
 
-  /** Resolves with the Response once the head is parsed; rejects with a GatewayError before that. */
+  /** Resolves with the response once the head is parsed; rejects with a GatewayError before that. */
   run(): Promise<ProxyResponse> {
     const response = new Promise<ProxyResponse>((resolve, reject) => {
       this.#resolve = resolve;
@@ -221,12 +221,12 @@ export class Exchange implements ChannelHandlers, Ticking {
     // The parser let through only token names and values without control bytes: valid for every server.
     this.#head = { status: head.status, statusText: head.statusText, headers: head.headers, noBody };
     // Deliver once the rest of this socket chunk is decoded: when END_REQUEST is in it too (a small
-    // response), the Response gets the whole body as bytes, with no stream to feed.
+    // response), the response gets the whole body as bytes, with no stream to feed.
     this.#early = body.length > 0 ? [body] : [];
     queueMicrotask(() => this.#deliver());
   }
 
-  /** Hands the client a streaming Response (the response is still coming). */
+  /** Hands the client a streaming response (the response is still coming). */
   #deliver(): void {
     const head = this.#head;
     if (!head || this.#state !== "body") return;
