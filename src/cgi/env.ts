@@ -75,6 +75,22 @@ export function buildEnv(input: EnvInput): CgiEnv {
  * SERVER_NAME and SERVER_PORT from the Host header, else the listener (Apache with UseCanonicalName Off).
  */
 function serverNameAndPort(host: string | null, conn: ConnectionInfo): { serverName: string; serverPort: string } {
+  // Clients repeat the same Host: the last answer is kept (a regex and two string copies per request otherwise).
+  const c = lastServer;
+  if (c !== undefined && c.host === host && c.localAddress === conn.localAddress && c.localPort === conn.localPort) return c.result;
+  const result = parseServerNameAndPort(host, conn);
+  lastServer = { host, localAddress: conn.localAddress, localPort: conn.localPort, result };
+  return result;
+}
+
+let lastServer: {
+  host: string | null;
+  localAddress: string;
+  localPort: number;
+  result: { serverName: string; serverPort: string };
+} | undefined;
+
+function parseServerNameAndPort(host: string | null, conn: ConnectionInfo): { serverName: string; serverPort: string } {
   const local = String(conn.localPort);
   if (!host) return { serverName: conn.localAddress, serverPort: local };
   const m = /^(\[[^\]]*\]|[^:]*)(?::(\d+))?$/.exec(host);

@@ -3,7 +3,8 @@
 export class StderrLines {
   readonly #emit: (line: string) => void;
   readonly #cap: number;
-  readonly #decoder = new TextDecoder("utf-8", { fatal: false });
+  /** Made on the first STDERR bytes: most requests have none, and every exchange has a StderrLines. */
+  #decoder: TextDecoder | undefined;
   #pending = "";
   #seen = 0;
   #truncated = false;
@@ -18,6 +19,7 @@ export class StderrLines {
     const room = this.#cap - this.#seen;
     const take = data.length > room ? data.subarray(0, room) : data;
     this.#seen += take.length;
+    this.#decoder ??= new TextDecoder("utf-8", { fatal: false });
     const text = this.#pending + this.#decoder.decode(take, { stream: true });
     const lines = text.split(/\r?\n/);
     this.#pending = lines.pop()!;
@@ -30,6 +32,7 @@ export class StderrLines {
   }
 
   flush(): void {
+    if (this.#decoder === undefined) return;
     const rest = this.#pending + this.#decoder.decode();
     this.#pending = "";
     if (rest !== "") this.#emit(rest);
