@@ -20,6 +20,7 @@ import { benchmarksPage, resultTables } from "./bench/report.ts";
 import type { BenchResults } from "./bench/results.ts";
 import { runCodec } from "./bench/scenarios/codec.ts";
 import { runFloor } from "./bench/scenarios/floor.ts";
+import { runGatewayJs } from "./bench/scenarios/gateway-js.ts";
 import { runStreamsScenario } from "./bench/scenarios/streams.ts";
 import { runTransfers } from "./bench/scenarios/transfers.ts";
 import { runWrkScenario, say, type WrkScenario } from "./bench/scenarios/wrk-scenario.ts";
@@ -63,6 +64,7 @@ async function run(opts: BenchOptions, tools: Tools, dir: string, commandLine: s
   const nodeBundle = await bundle(tools, ROOT, "src/main.ts", join(dir, "proxy-fcgi.mjs"));
   const floorBundle = await bundle(tools, ROOT, "scripts/bench/floor-server.ts", join(dir, "floor-server.mjs"));
   const codecBundle = await bundle(tools, ROOT, "scripts/bench/codec.ts", join(dir, "codec.mjs"));
+  const gatewayJsBundle = await bundle(tools, ROOT, "scripts/bench/gateway-js.ts", join(dir, "gateway-js.mjs"));
 
   // Connections a proxy leaves idle stay pinned to a libfcgi thread (and to a php-fpm worker): every proxy may
   // hold its full share while another is measured, so each backend has room for all of them plus one more.
@@ -147,6 +149,7 @@ async function run(opts: BenchOptions, tools: Tools, dir: string, commandLine: s
   if (wants("sse")) results.streams = await runStreamsScenario(proxies, opts);
   if (wants("big")) results.transfers = await runTransfers(proxies, opts);
   if (wants("codec") && runtimes.length > 0) results.codec = await runCodec(runtimes, tools, ROOT, codecBundle, opts);
+  if (wants("js") && runtimes.length > 0) results.gatewayJs = await runGatewayJs(runtimes, tools, ROOT, gatewayJsBundle, opts);
 
   for (const s of results.wrk) {
     for (const row of s.rows) if (row.errors > 0) notes.push(`${s.title}: ${row.label} had ${row.errors} errors (non-2xx, socket errors or logged errors).`);

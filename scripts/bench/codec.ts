@@ -11,15 +11,9 @@ import { encodeRequestHead } from "../../src/protocol/request-head.ts";
 import { compareFastcgiClient } from "./codec-fastcgi-client.ts";
 import { TYPICAL_PARAMS, stdoutReads, timeDecode, timePerCall, type DecodeTiming } from "./codec-inputs.ts";
 import type { CodecRow } from "./results.ts";
+import { runtimeName } from "./runtime-name.ts";
 
 const PARAMS = 4;
-
-function runtimeName(): { runtime: string; version: string } {
-  const g = globalThis as { Deno?: { version: { deno: string } }; Bun?: { version: string } };
-  if (g.Deno) return { runtime: "deno", version: g.Deno.version.deno };
-  if (g.Bun) return { runtime: "bun", version: g.Bun.version };
-  return { runtime: "node", version: process.versions.node };
-}
 
 function benchEncode(ms: number): { nsPerHead: number; bytes: number } {
   let sink = 0;

@@ -2,7 +2,7 @@
 import { GiB, MiB } from "./stats.ts";
 import type { ProxyId } from "./proxy/types.ts";
 
-export const SCENARIOS = ["tiny", "64k", "upload", "php", "floor", "sse", "big", "codec"] as const;
+export const SCENARIOS = ["tiny", "64k", "upload", "php", "floor", "sse", "big", "codec", "js"] as const;
 export type ScenarioId = (typeof SCENARIOS)[number];
 const PROXIES: readonly ProxyId[] = ["nginx", "apache", "node", "deno", "bun"];
 
@@ -24,6 +24,8 @@ export interface BenchOptions {
   readonly streamIntervalMs: number;
   readonly bigBytes: number;
   readonly codecBytes: number;
+  /** Seconds per measured round of scripts/bench/gateway-js.ts. */
+  readonly jsSeconds: number;
   readonly scenarios: readonly ScenarioId[];
   readonly proxies: readonly ProxyId[];
   readonly accessLog: boolean;
@@ -87,6 +89,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     streamIntervalMs: 100,
     bigBytes: quick ? 256 * MiB : GiB,
     codecBytes: quick ? 256 * MiB : GiB,
+    jsSeconds: quick ? 1 : 3,
     scenarios: SCENARIOS,
     proxies: PROXIES,
     accessLog: true,

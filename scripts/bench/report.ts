@@ -126,6 +126,24 @@ export function resultTables(r: BenchResults): string {
       ), "");
     }
   }
+  if (r.gatewayJs?.length) {
+    const g = r.gatewayJs[0]!;
+    const rounds = g.plain?.rounds.length ?? g.fetch?.rounds.length ?? 0;
+    out.push("### Gateway JavaScript per request, no sockets (scripts/bench/gateway-js.ts)", "");
+    out.push(`gateway.respond() for a GET, ${g.concurrency} in flight, against an in-memory backend giving the hello answer a ` +
+      `macrotask later: process CPU µs per request, the median of ${rounds} rounds of ${g.seconds} s. The wrk scenarios' CPU also ` +
+      "holds the kernel's loopback TCP work and the runtime's HTTP server and moves ±10% between runs on this machine; this " +
+      "isolates the gateway's own code (routing, CGI environment, records, pool, exchange, CGI head parsing, the access-log " +
+      "line), with the request as a plain object, then as a Fetch Request built per request.", "");
+    out.push(mdTable(
+      ["runtime", "plain µs/req", "with Fetch Request µs/req", "Request + Headers µs/req", "plain req/s on one thread"],
+      r.gatewayJs.map((row) => {
+        const plain = row.plain?.usPerReq ?? NaN;
+        const fetch = row.fetch?.usPerReq ?? NaN;
+        return [`${row.runtime} ${row.version}`, fixed(plain), fixed(fetch), fixed(fetch - plain), int(row.plain?.rps ?? NaN)];
+      }),
+    ), "");
+  }
   const errors = [
     ...r.wrk.flatMap((s) => s.errorLines.map((l) => `${s.id}: ${l}`)),
     ...(r.streams ?? []).flatMap((s) => [...s.result.errors, ...s.errorLines].map((l) => `sse ${s.proxy}: ${l}`)),

@@ -119,6 +119,32 @@ export interface CodecRow {
   readonly fastcgiClientError?: string;
 }
 
+/** One way of building requests in scripts/bench/gateway-js.ts: medians over its rounds. */
+export interface GatewayJsVariant {
+  /** Process CPU (user + system, all threads) per request, µs: the median round's. */
+  readonly usPerReq: number;
+  /** Requests per second on the one thread, median over the rounds. */
+  readonly rps: number;
+  /** CPU µs per request of every round, in order. */
+  readonly rounds: readonly number[];
+  /** Requests completed in the measured rounds. */
+  readonly requests: number;
+}
+
+/** The gateway's own JavaScript per request, no sockets (scripts/bench/gateway-js.ts). */
+export interface GatewayJsRow {
+  readonly runtime: string;
+  readonly version: string;
+  /** Measured seconds per round. */
+  readonly seconds: number;
+  /** Requests in flight at once. */
+  readonly concurrency: number;
+  /** The request as a plain object: the gateway's own work only. */
+  readonly plain?: GatewayJsVariant;
+  /** A Fetch Request built per request: adds the runtime's Request and Headers. */
+  readonly fetch?: GatewayJsVariant;
+}
+
 export interface BenchResults {
   readonly machine: MachineInfo;
   readonly commandLine: string;
@@ -130,6 +156,8 @@ export interface BenchResults {
   streams?: StreamsRow[];
   transfers?: TransferRow[];
   codec?: CodecRow[];
+  /** Absent in results from before this scenario existed. */
+  gatewayJs?: GatewayJsRow[];
   readonly notes: string[];
   loadAvgAfter?: readonly number[];
   durationS?: number;
