@@ -23,6 +23,8 @@ export interface ConnectionInfo {
 
 /** The part of AbortSignal the gateway listens to (an AbortSignal is one). */
 export interface AbortHook {
+  /** Already fired (the watch may start after the client left). */
+  readonly aborted?: boolean;
   addEventListener(type: "abort", listener: () => void, options?: { once?: boolean }): void;
   removeEventListener(type: "abort", listener: () => void): void;
 }

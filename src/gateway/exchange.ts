@@ -109,7 +109,6 @@ export class Exchange implements ChannelHandlers, Ticking {
       this.#resolve = resolve;
       this.#reject = reject;
     });
-    this.#quietSince = Date.now();
     this.#p.ticker.add(this);
     this.#start();
     return response;
@@ -376,7 +375,7 @@ export class Exchange implements ChannelHandlers, Ticking {
       if (hook) {
         this.#watching = hook;
         hook.addEventListener("abort", this.#onAbort, { once: true });
-        if ((hook as { aborted?: boolean }).aborted) {
+        if (hook.aborted) {
           this.#clientGone();
           return;
         }
