@@ -21,6 +21,7 @@ import type { BenchResults } from "./bench/results.ts";
 import { runCodec } from "./bench/scenarios/codec.ts";
 import { runFloor } from "./bench/scenarios/floor.ts";
 import { runGatewayJs } from "./bench/scenarios/gateway-js.ts";
+import { runIoFloor } from "./bench/scenarios/io-floor.ts";
 import { runStreamsScenario } from "./bench/scenarios/streams.ts";
 import { runTransfers } from "./bench/scenarios/transfers.ts";
 import { runWrkScenario, say, type WrkScenario } from "./bench/scenarios/wrk-scenario.ts";
@@ -65,6 +66,7 @@ async function run(opts: BenchOptions, tools: Tools, dir: string, commandLine: s
   const floorBundle = await bundle(tools, ROOT, "scripts/bench/floor-server.ts", join(dir, "floor-server.mjs"));
   const codecBundle = await bundle(tools, ROOT, "scripts/bench/codec.ts", join(dir, "codec.mjs"));
   const gatewayJsBundle = await bundle(tools, ROOT, "scripts/bench/gateway-js.ts", join(dir, "gateway-js.mjs"));
+  const ioFloorBundle = await bundle(tools, ROOT, "scripts/bench/io-floor.ts", join(dir, "io-floor.mjs"));
 
   // Connections a proxy leaves idle stay pinned to a libfcgi thread (and to a php-fpm worker): every proxy may
   // hold its full share while another is measured, so each backend has room for all of them plus one more.
@@ -146,6 +148,8 @@ async function run(opts: BenchOptions, tools: Tools, dir: string, commandLine: s
   for (const s of wrkScenarios) if (s.script && wants(s.key)) configs[`wrk script for ${s.title}`] = readFileSync(s.script, "utf8").replace(/^--.*\n/, "");
   for (const s of wrkScenarios) if (wants(s.key)) results.wrk.push(await runWrkScenario(s, proxies, opts, tools.wrk));
   if (wants("floor") && runtimes.length > 0) results.floor = await runFloor(runtimes, tools, ROOT, floorBundle, opts);
+  // The hello backend runs until the end; the proxies' idle connections leave it threads to spare for these.
+  if (wants("io") && runtimes.length > 0) results.ioFloor = await runIoFloor(runtimes, tools, ROOT, ioFloorBundle, upstreams.hello, opts);
   if (wants("sse")) results.streams = await runStreamsScenario(proxies, opts);
   if (wants("big")) results.transfers = await runTransfers(proxies, opts);
   if (wants("codec") && runtimes.length > 0) results.codec = await runCodec(runtimes, tools, ROOT, codecBundle, opts);

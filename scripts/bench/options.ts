@@ -2,7 +2,7 @@
 import { GiB, MiB } from "./stats.ts";
 import type { ProxyId } from "./proxy/types.ts";
 
-export const SCENARIOS = ["tiny", "64k", "upload", "php", "floor", "sse", "big", "codec", "js"] as const;
+export const SCENARIOS = ["tiny", "64k", "upload", "php", "floor", "io", "sse", "big", "codec", "js"] as const;
 export type ScenarioId = (typeof SCENARIOS)[number];
 const PROXIES: readonly ProxyId[] = ["nginx", "apache", "node", "deno", "bun"];
 
@@ -24,7 +24,7 @@ export interface BenchOptions {
   readonly streamIntervalMs: number;
   readonly bigBytes: number;
   readonly codecBytes: number;
-  /** Seconds per measured round of scripts/bench/gateway-js.ts. */
+  /** Seconds per measured round of scripts/bench/gateway-js.ts and scripts/bench/io-floor.ts. */
   readonly jsSeconds: number;
   readonly scenarios: readonly ScenarioId[];
   readonly proxies: readonly ProxyId[];

@@ -40,6 +40,7 @@ export function resultTables(r: BenchResults): string {
       }),
     ), "");
   }
+  if (r.floor?.length || r.ioFloor?.length) out.push(...decomposition(r));
   if (r.streams?.length) {
     const e = r.settings.streamEvents;
     out.push(`### ${r.settings.streams} concurrent event streams`, "");
@@ -150,6 +151,49 @@ export function resultTables(r: BenchResults): string {
   ];
   if (errors.length) out.push("### Errors seen", "", ...errors.slice(0, 40).map((e) => `- \`${e.replace(/`/g, "'")}\``), "");
   return out.join("\n");
+}
+
+/**
+ * The parts a proxied tiny GET's CPU is made of on each runtime, each measured alone: the HTTP server (floor),
+ * one backend round trip through our transport (io), the gateway's JavaScript (js, plain request). Any part
+ * missing from the results (an older JSON, a scenario left out) shows as a dash and leaves the sum a dash.
+ */
+function decomposition(r: BenchResults): string[] {
+  const out: string[] = [];
+  const io = r.ioFloor ?? [];
+  if (io.length) {
+    const first = io[0]!;
+    out.push("### Backend round trip through our transport, no HTTP server (scripts/bench/io-floor.ts)", "");
+    out.push(`${first.conns} kept connections to the hello backend opened with the runtime's connector, each writing one ` +
+      "precomputed request head and decoding the answer with the project's RecordDecoder, the next request as soon as " +
+      `END_REQUEST is in: process CPU µs per round trip, the median of ${first.rounds.length} rounds of ${first.seconds} s.`, "");
+    out.push(mdTable(
+      ["runtime", "CPU µs per round trip", "round trips/s", "rounds µs"],
+      io.map((row) => [`${row.runtime} ${row.version}`, fixed(row.usPerRoundTrip), int(row.roundTripsPerS), row.rounds.map((x) => fixed(x)).join(", ")]),
+    ), "");
+  }
+  const tiny = r.wrk.find((s) => s.id === "tiny");
+  const runtimes = (["node", "deno", "bun"] as const).filter((rt) =>
+    r.floor?.some((f) => f.runtime === rt) || io.some((x) => x.runtime === rt) || r.gatewayJs?.some((g) => g.runtime === rt));
+  if (!runtimes.length) return out;
+  out.push("### Where a proxied tiny GET's CPU goes", "");
+  out.push("Per runtime: the HTTP server alone (the runtime floor), one backend round trip through our transport " +
+    "(io-floor.ts), and the gateway's own JavaScript (gateway-js.ts, plain request). Each part is measured alone at its own request " +
+    "rate, higher than the proxied request's, where each turn of the event loop serves more requests, so their sum is a lower bound " +
+    "for what a proxied request costs on that runtime; the tiny GET columns are the proxied request measured whole.", "");
+  const nginx = tiny?.rows.find((row) => row.proxy === "nginx")?.cpuUsPerReq ?? NaN;
+  out.push(mdTable(
+    ["runtime", "HTTP server alone µs", "backend round trip µs", "gateway JS µs", "sum µs", "proxy-fcgi tiny GET µs/req", "nginx tiny GET µs/req"],
+    runtimes.map((rt) => {
+      const floor = r.floor?.find((f) => f.runtime === rt)?.cpuUsPerReq ?? NaN;
+      const trip = io.find((x) => x.runtime === rt)?.usPerRoundTrip ?? NaN;
+      const js = r.gatewayJs?.find((g) => g.runtime === rt)?.plain?.usPerReq ?? NaN;
+      const proxied = tiny?.rows.find((row) => row.proxy === rt)?.cpuUsPerReq ?? NaN;
+      const version = io.find((x) => x.runtime === rt)?.version ?? r.gatewayJs?.find((g) => g.runtime === rt)?.version;
+      return [version ? `${rt} ${version}` : rt, fixed(floor), fixed(trip), fixed(js), fixed(floor + trip + js), fixed(proxied), fixed(nginx)];
+    }),
+  ), "");
+  return out;
 }
 
 export function benchmarksPage(r: BenchResults, svgName: string): string {

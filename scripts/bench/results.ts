@@ -145,6 +145,24 @@ export interface GatewayJsRow {
   readonly fetch?: GatewayJsVariant;
 }
 
+/** One request and answer over a kept backend socket through our transport, nothing else (scripts/bench/io-floor.ts). */
+export interface IoFloorRow {
+  readonly runtime: string;
+  readonly version: string;
+  /** Measured seconds per round. */
+  readonly seconds: number;
+  /** Backend connections, one request in flight on each. */
+  readonly conns: number;
+  /** Process CPU (user + system, all threads) per round trip, µs: the median round's. */
+  readonly usPerRoundTrip: number;
+  /** Round trips per second, median over the rounds. */
+  readonly roundTripsPerS: number;
+  /** CPU µs per round trip of every round, in order. */
+  readonly rounds: readonly number[];
+  /** Round trips completed in the measured rounds. */
+  readonly roundTrips: number;
+}
+
 export interface BenchResults {
   readonly machine: MachineInfo;
   readonly commandLine: string;
@@ -153,6 +171,8 @@ export interface BenchResults {
   readonly configs: Readonly<Record<string, string>>;
   readonly wrk: WrkScenarioResult[];
   floor?: FloorRow[];
+  /** Absent in results from before this scenario existed. */
+  ioFloor?: IoFloorRow[];
   streams?: StreamsRow[];
   transfers?: TransferRow[];
   codec?: CodecRow[];
