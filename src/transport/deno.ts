@@ -2,6 +2,7 @@
 // closes the whole resource at EOF and conn.writable.close() is not a half-close (closeWrite() is).
 
 import { ConnBase } from "./conn-base.ts";
+import { FlowGate } from "./flow-gate.ts";
 import { connectWithTimeout, endpointLabel } from "./connecting.ts";
 import { toTransportError } from "./error-code.ts";
 import type { Conn, Connector } from "./types.ts";
@@ -58,8 +59,7 @@ export const connectDeno: Connector = (endpoint, options) =>
 
 class DenoConn extends ConnBase {
   readonly #conn: DenoConnLike;
-  /** Resolves the read loop's wait for `flowing`. */
-  #wake: (() => void) | null = null;
+  readonly #gate = new FlowGate(() => this.flowing, () => this.closed);
   #queue: Uint8Array[] = [];
   #queued = 0;
   #writing = false;
@@ -90,11 +90,7 @@ class DenoConn extends ConnBase {
   }
 
   protected flowChanged(): void {
-    if (this.flowing && this.#wake !== null) {
-      const wake = this.#wake;
-      this.#wake = null;
-      wake();
-    }
+    if (this.flowing) this.#gate.release();
   }
 
   protected shutdownBytes(): void {
@@ -106,21 +102,12 @@ class DenoConn extends ConnBase {
     queueMicrotask(() => this.finished());
   }
 
-  /** Waits until `flowing`; false when the conn closed meanwhile. */
-  async #flowingGate(): Promise<boolean> {
-    while (!this.flowing) {
-      if (this.closed) return false;
-      await new Promise<void>((resolve) => (this.#wake = resolve));
-    }
-    return true;
-  }
-
   async #readLoop(): Promise<void> {
     let slab = new Uint8Array(SLAB_SIZE);
     let used = 0;
     for (;;) {
       // Checked before awaiting: an async call and an await per read cost more than the check.
-      if (!this.flowing && !(await this.#flowingGate())) return;
+      if (!this.flowing && !(await this.#gate.opened())) return;
       let n: number | null;
       try {
         n = await this.#conn.read(slab.subarray(used));
@@ -130,7 +117,7 @@ class DenoConn extends ConnBase {
       }
       if (n === null) {
         this.#readEnded = true;
-        if (!(await this.#flowingGate())) return;
+        if (!this.flowing && !(await this.#gate.opened())) return;
         this.deliverEnd();
         if (this.#writeEnded) this.#closeBoth();
         return;
@@ -142,7 +129,7 @@ class DenoConn extends ConnBase {
         used = 0;
       }
       // pause() may have come while the read was pending: hold the chunk until resumed.
-      if (!this.flowing && !(await this.#flowingGate())) return;
+      if (!this.flowing && !(await this.#gate.opened())) return;
       this.deliver(chunk);
     }
   }
@@ -220,10 +207,8 @@ class DenoConn extends ConnBase {
   }
 
   #closeResource(): void {
-    // Let a read loop parked on the flowing gate see the close and exit.
-    const wake = this.#wake;
-    this.#wake = null;
-    wake?.();
+    // Let a read loop parked on the gate see the close and exit.
+    this.#gate.release();
     try {
       this.#conn.close();
     } catch {

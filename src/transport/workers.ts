@@ -10,6 +10,7 @@
 // - every read() returns a fresh buffer, so chunks are passed on without copying.
 
 import { ConnBase } from "./conn-base.ts";
+import { FlowGate } from "./flow-gate.ts";
 import { connectWithTimeout, endpointLabel } from "./connecting.ts";
 import { toTransportError } from "./error-code.ts";
 import { TransportError, type Conn, type Connector, type TransportErrorCode } from "./types.ts";
@@ -107,8 +108,7 @@ class WorkersConn extends ConnBase {
   readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
   /** Bytes handed to writer.write() whose promise has not settled yet. */
   #inFlight = 0;
-  /** Resolves the read loop's wait for `flowing`. */
-  #wake: (() => void) | null = null;
+  readonly #gate = new FlowGate(() => this.flowing, () => this.closed);
   #readEnded = false;
   #writeEnded = false;
 
@@ -145,11 +145,7 @@ class WorkersConn extends ConnBase {
   }
 
   protected flowChanged(): void {
-    if (this.flowing && this.#wake !== null) {
-      const wake = this.#wake;
-      this.#wake = null;
-      wake();
-    }
+    if (this.flowing) this.#gate.release();
   }
 
   protected shutdownBytes(): void {
@@ -168,19 +164,10 @@ class WorkersConn extends ConnBase {
     queueMicrotask(() => this.finished());
   }
 
-  /** Waits until `flowing`; false when the conn closed meanwhile. */
-  async #flowingGate(): Promise<boolean> {
-    while (!this.flowing) {
-      if (this.closed) return false;
-      await new Promise<void>((resolve) => (this.#wake = resolve));
-    }
-    return true;
-  }
-
   async #readLoop(): Promise<void> {
     for (;;) {
       // Not reading while paused leaves the bytes in workerd and the kernel: TCP flow control does the rest.
-      if (!(await this.#flowingGate())) return;
+      if (!this.flowing && !(await this.#gate.opened())) return;
       let next: ReadableStreamReadResult<Uint8Array>;
       try {
         next = await this.#reader.read();
@@ -191,7 +178,7 @@ class WorkersConn extends ConnBase {
       if (next.done) {
         this.#readEnded = true;
         // Held chunks must be delivered before the close: wait until flowing again.
-        if (!(await this.#flowingGate())) return;
+        if (!this.flowing && !(await this.#gate.opened())) return;
         this.deliverEnd();
         if (this.#writeEnded) this.#closeBoth();
         return;
@@ -214,10 +201,8 @@ class WorkersConn extends ConnBase {
   }
 
   #closeSocket(): void {
-    // Let a read loop parked on the flowing gate see the close and exit.
-    const wake = this.#wake;
-    this.#wake = null;
-    wake?.();
+    // Let a read loop parked on the gate see the close and exit.
+    this.#gate.release();
     this.#socket.close().catch(() => {});
   }
 }
