@@ -2,7 +2,7 @@
 // of STDOUT. The response is handed over as soon as the CGI head is parsed; the body then flows with
 // backpressure both ways (the backend socket pauses while the client is slow).
 import { CgiHeadParser, InvalidHeadError, type HeadLimits } from "../cgi/response-head.ts";
-import { BadGateway, ConnectFailed, GatewayError, GatewayTimeout, PayloadTooLarge, ServiceUnavailable } from "../errors.ts";
+import { BadGateway, GatewayError, GatewayTimeout, PayloadTooLarge, ServiceUnavailable } from "../errors.ts";
 import { ConnectionClosed, type ChannelHandlers } from "../pool/backend-connection.ts";
 import type { BackendPool, Lease } from "../pool/backend-pool.ts";
 import { ProtocolStatus } from "../protocol/constants.ts";
@@ -12,6 +12,7 @@ import { encodeStdinChunk, encodeStdinEnd } from "../protocol/stdin.ts";
 import { TransportError } from "../transport/types.ts";
 import type { BodyPlan } from "./request-body.ts";
 import { concatBytes } from "../bytes.ts";
+import { connectFailed } from "./connect-error.ts";
 import type { AbortHook } from "../connection-info.ts";
 import { StderrLines } from "./stderr-lines.ts";
 import type { Ticker, Ticking } from "./ticker.ts";
@@ -33,6 +34,8 @@ export interface ExchangeParams {
   readonly discardBody: boolean;
   /** One body chunk per socket read (see FetchOptions.mergeChunks). */
   readonly mergeChunks: boolean;
+  /** Error a failed body with `undefined` (see FetchOptions.quietBodyErrors). */
+  readonly quietBodyErrors: boolean;
   /**
    * A reused connection that fails before any response byte may simply have gone stale: such a request is
    * sent again once on a fresh connection when this is set (idempotent method, body empty or in memory).
@@ -45,7 +48,7 @@ export interface ExchangeParams {
    */
   readonly clientGone: () => AbortHook | undefined;
   /** Checks the io timeout and starts the client-gone watch. */
-  readonly ticker: Ticker;
+  readonly ticker: Ticker<Exchange>;
   /** Called for each STDERR line. */
   readonly stderrLine: (line: string) => void;
   /** Called once when the exchange is over: status sent (or 0 when the client left) and why it ended badly. */
@@ -127,11 +130,7 @@ export class Exchange implements ChannelHandlers, Ticking {
     try {
       lease = await p.pool.acquire(p.connectTimeoutMs, fresh);
     } catch (e) {
-      if (e instanceof GatewayError) this.#fail(e);
-      else {
-        const code = e instanceof TransportError ? e.code : "EUNKNOWN";
-        this.#fail(new ConnectFailed(`cannot connect to backend (${code}): ${(e as Error).message}`, { cause: e }));
-      }
+      this.#fail(e instanceof GatewayError ? e : connectFailed(p.pool.endpoint, e, p.connectTimeoutMs));
       return;
     }
     if (this.#state === "done") {
@@ -394,6 +393,11 @@ export class Exchange implements ChannelHandlers, Ticking {
     }
   }
 
+  /** Ends the exchange from outside (the gateway's shutdown): as any failure, logged once by `done`. */
+  cut(error: GatewayError): void {
+    this.#fail(error);
+  }
+
   /** Ends the exchange with an error: before the head the client gets its status; after, an aborted body. */
   #fail(error: GatewayError): void {
     if (this.#state === "done") return;
@@ -405,7 +409,7 @@ export class Exchange implements ChannelHandlers, Ticking {
       this.#reject(error);
     } else {
       try {
-        this.#controller?.error(error);
+        this.#controller?.error(this.#p.quietBodyErrors ? undefined : error);
       } catch {
         // already closed
       }
@@ -426,7 +430,7 @@ export class Exchange implements ChannelHandlers, Ticking {
     } else {
       // Whoever still reads the body (a tee, a logging middleware) must see it end, as fetch() bodies do.
       try {
-        this.#controller?.error(gone);
+        this.#controller?.error(this.#p.quietBodyErrors ? undefined : gone);
       } catch {
         // already cancelled or closed
       }

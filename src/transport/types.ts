@@ -13,10 +13,13 @@ export type TransportErrorCode =
 
 export class TransportError extends Error {
   readonly code: TransportErrorCode;
-  constructor(code: TransportErrorCode, message: string, options?: { cause?: unknown }) {
+  /** The runtime's own words where they say more than the code (workerd's reasons); shown instead of a hint. */
+  readonly detail: string | undefined;
+  constructor(code: TransportErrorCode, message: string, options?: { cause?: unknown; detail?: string }) {
     super(message, options);
     this.name = "TransportError";
     this.code = code;
+    this.detail = options?.detail;
   }
 }
 

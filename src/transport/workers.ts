@@ -99,7 +99,7 @@ export function workersError(err: unknown, context?: string): TransportError {
   const hit = BY_MESSAGE.find(([pattern]) => pattern.test(message));
   if (hit === undefined) return toTransportError(err, context);
   const code = hit[1];
-  return new TransportError(code, context === undefined ? `${code}: ${message}` : `${code} ${context}: ${message}`, { cause: err });
+  return new TransportError(code, context === undefined ? `${code}: ${message}` : `${code} ${context}: ${message}`, { cause: err, detail: `workerd: ${message}` });
 }
 
 class WorkersConn extends ConnBase {

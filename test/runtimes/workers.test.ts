@@ -283,7 +283,7 @@ describe("Cloudflare Workers build in miniflare (workerd)", () => {
     await res.body?.cancel();
     const match = (l: string) => l.includes("status=503") && l.includes("uri=/index.php ");
     await waitFor(() => logs.some(match), 3000, "the 503 log line");
-    assert.match(logs.find(match)!, /cannot connect to backend \(ECONNREFUSED\).*cannot connect to the specified address/);
+    assert.match(logs.find(match)!, /cannot connect to 127\.0\.0\.1:\d+ \(ECONNREFUSED\): workerd: .*cannot connect to the specified address/);
     assert.equal(echo.accepted, before_, "nothing reached the backend");
   });
 
