@@ -6,6 +6,9 @@ export abstract class GatewayError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
+    // An expected operational failure, reported by its message: a one-line stack keeps a runtime that prints
+    // a failed response body's error (Deno's server does) to one line, and costs no stack capture.
+    this.stack = `${this.name}: ${message}`;
   }
 }
 
@@ -25,6 +28,9 @@ export class BadGateway extends GatewayError { readonly status = 502; }
 export class ServiceUnavailable extends GatewayError { readonly status = 503; }
 /** The backend stayed silent past the io timeout. */
 export class GatewayTimeout extends GatewayError { readonly status = 504; }
+
+/** The gateway stopped while the request was still running (its shutdown timeout ran out). */
+export class CutAtShutdown extends GatewayError { readonly status = 503; }
 
 /** Connecting to the backend failed: nothing was sent, so a balancer may safely try another member. */
 export class ConnectFailed extends ServiceUnavailable {}

@@ -7,7 +7,7 @@ export type FetchHandler = (request: Request, info: ConnectionInfo) => Promise<R
 /** A gateway: adapters that can write its plain answer themselves (Node) skip the Fetch objects. */
 export interface Responder {
   fetch: FetchHandler;
-  respond(request: ProxyRequest, info: ConnectionInfo, options?: { readonly mergeChunks?: boolean }): Promise<ProxyResponse>;
+  respond(request: ProxyRequest, info: ConnectionInfo, options?: { readonly mergeChunks?: boolean; readonly quietBodyErrors?: boolean }): Promise<ProxyResponse>;
 }
 
 /** A fetch handler, or a gateway itself (the faster choice on Node). */
@@ -23,6 +23,11 @@ export interface RunningServer {
   /** The port actually listened on. */
   readonly port: number;
   readonly host: string;
-  /** Stop accepting, let in-flight requests finish for up to `graceMs`, then cut the rest. */
-  close(graceMs?: number): Promise<void>;
+  /**
+   * Stops accepting and closes idle connections; lets in-flight requests finish for up to `graceMs` (default
+   * 10 000). Then `onGraceOver` runs (the CLI passes `gateway.close`, which cuts the gateway's requests, each
+   * logged once), and connections still open a second later are cut. Resolves once every connection is closed
+   * (on Deno, whose server cannot cut a connection, by that second at the latest).
+   */
+  close(graceMs?: number, onGraceOver?: () => unknown): Promise<void>;
 }

@@ -7,7 +7,7 @@ import { scriptPaths, type IsFile } from "../cgi/script-paths.ts";
 import { decodeRequestPath } from "../cgi/url-path.ts";
 import type { GatewayConfig, RouteConfig } from "../config/types.ts";
 import type { ConnectionInfo } from "../connection-info.ts";
-import { BadRequest, ConnectFailed, GatewayError, HeaderFieldsTooLarge, NotFound, ServiceUnavailable } from "../errors.ts";
+import { BadRequest, ConnectFailed, CutAtShutdown, GatewayError, HeaderFieldsTooLarge, NotFound, ServiceUnavailable } from "../errors.ts";
 import { BackendPool, type PoolStats } from "../pool/backend-pool.ts";
 import { ParamTooLargeError } from "../protocol/errors.ts";
 import { encodeRequestHead } from "../protocol/request-head.ts";
@@ -34,6 +34,10 @@ import { PerItemTicker, SharedTicker, tickPeriod, type Ticker } from "./ticker.t
 export interface GatewayOptions {
   /** Socket factory; defaults to the running runtime's shim. */
   readonly connector?: Connector;
+  /**
+   * Where log lines go: `(level, line) => void`, one call per event, the line already formatted
+   * (`TIME LEVEL req=… key=value … message`). Default: stderr, batched per timer tick.
+   */
   readonly log?: LogSink;
   /** Lines below this level are not logged (default info: one access line per request). */
   readonly logLevel?: LogLevel;
@@ -64,6 +68,12 @@ export interface FetchOptions {
    * Deno's and Bun's servers batch queued chunks themselves and only lose the copy.
    */
   readonly mergeChunks?: boolean;
+  /**
+   * A response body that fails after its head is errored with no reason (`undefined`) instead of the
+   * GatewayError, for a server that prints every failed body's error (Bun's does, with a code frame): the
+   * gateway has logged it already, in one line.
+   */
+  readonly quietBodyErrors?: boolean;
 }
 
 export interface RouteStats {
@@ -85,7 +95,10 @@ export interface Gateway {
    * A Request is a ProxyRequest.
    */
   respond(request: ProxyRequest, info?: ConnectionInfo, options?: FetchOptions): Promise<ProxyResponse>;
-  /** Closes every backend connection and timer. In-flight exchanges end with an error. */
+  /**
+   * Refuses new requests (503), cuts the ones still running (each logged once as `status=cut-at-shutdown`;
+   * a response already under way ends incomplete), then closes every backend connection and timer.
+   */
   close(): Promise<void>;
   stats(): { readonly routes: RouteStats[]; readonly inFlight: number };
 }
@@ -118,36 +131,50 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   const routes: LiveRoute[] = config.routes.map((r) => ({
     prefix: r.prefix,
     config: r,
-    backend: backends.forRoute(r.target, r.pool),
+    backend: backends.forRoute(r),
     requests: 0,
     errors: 0,
     inFlight: 0,
   }));
   const limits = { maxLine: config.maxHeadLine, maxHead: config.maxHead };
   const period = tickPeriod(Math.min(...config.routes.map((r) => r.ioTimeoutMs)));
-  const ticker: Ticker = options.connectionsOutliveRequests === false ? new PerItemTicker(period) : new SharedTicker(period);
+  const ticker: Ticker<Exchange> = options.connectionsOutliveRequests === false ? new PerItemTicker(period) : new SharedTicker(period);
   let nextId = 0;
+  /** Request ids are `PREFIX-N`: the prefix, drawn per gateway, keeps ids apart across processes and workers. */
+  const idPrefix = randomPrefix();
   /** Errors the exchange already logged (its `done` line), so the request's catch does not log them twice. */
   const logged = new WeakSet<Error>();
   let inFlight = 0;
   let closed = false;
 
-  async function handle(request: ProxyRequest, info: ConnectionInfo, id: number, infoGiven: boolean, mount: string, mergeChunks: boolean): Promise<ProxyResponse> {
+  async function handle(request: ProxyRequest, info: ConnectionInfo, id: number, infoGiven: boolean, opts: FetchOptions | undefined): Promise<ProxyResponse> {
+    const mount = opts?.mount ?? "";
     const started = Date.now();
     const method = request.method;
     let requestUri = info.rawTarget ?? request.url;
-    const shownUri = () => requestUri.length > 300 ? requestUri.slice(0, 300) + "..." : requestUri;
+    const reqId = () => `${idPrefix}-${id}`;
+    /** The route as the client sees it: under a mount point (Hono's `/php/*`), the mount plus the prefix. */
+    const shownRoute = (r: RouteConfig | undefined) => r === undefined ? undefined : mount === "" ? r.prefix : joinMount(mount, r.prefix);
+
+    /** The one access line of a request (failed balancer attempts before it are warnings of their own). */
+    function access(level: LogLevel, route: RouteConfig | undefined, backend: string | undefined, status: number | string, bytes: number | undefined, message?: string): void {
+      if (!log.enabled(level)) return;
+      log.log(level, {
+        req: reqId(),
+        client: info.remoteAddress || undefined,
+        method,
+        uri: requestUri.length > 300 ? requestUri.slice(0, 300) + "..." : requestUri,
+        route: shownRoute(route),
+        backend,
+        status,
+        bytes,
+        ms: Date.now() - started,
+        ua: shownAgent(request.headers.get("user-agent")),
+      }, message);
+    }
 
     function reject(error: GatewayError, route?: LiveRoute): ProxyResponse {
-      log.log(error.status >= 500 ? "error" : "warn", {
-        req: id,
-        method,
-        uri: shownUri(),
-        route: route?.config.prefix,
-        backend: route?.config.target.text,
-        status: error.status,
-        ms: Date.now() - started,
-      }, error.message);
+      access(error.status >= 500 ? "error" : "warn", route?.config, route?.config.target.text, error.status, undefined, error.message);
       if (route) route.errors++;
       request.body?.cancel().catch(() => {});
       return errorResponse(error);
@@ -242,27 +269,28 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
         head,
         body,
         discardBody: method === "HEAD",
-        mergeChunks,
+        mergeChunks: opts?.mergeChunks === true,
+        quietBodyErrors: opts?.quietBodyErrors === true,
         retryable: IDEMPOTENT.has(method) && body.kind !== "stream",
         clientGone: () => info.clientGone ?? request.signal,
         ticker,
-        stderrLine: (line) => log.log("warn", { req: id, route: route.prefix }, `stderr: ${line}`),
+        stderrLine: (line) => log.log("warn", { req: reqId(), route: shownRoute(route) }, `stderr: ${line}`),
         done: (outcome) => {
           live.inFlight--;
           inFlight--;
-          if (outcome.error) logged.add(outcome.error);
-          if (outcome.error && !outcome.clientAborted) live.errors++;
-          log.log(outcome.error && !outcome.clientAborted ? "error" : "info", {
-            req: id,
-            method,
-            uri: shownUri(),
-            route: route.prefix,
-            backend: target.text,
-            status: outcome.clientAborted ? "client-aborted" : outcome.status,
-            bytes: outcome.bytesOut,
-            ms: Date.now() - started,
-          }, outcome.error?.message);
           finished(outcome);
+          const error = outcome.error;
+          // A balancer's failed connect is not the request's answer: balanced() warns and tries another member.
+          if (error instanceof ConnectFailed && live.backend.kind === "balancer") return;
+          if (error) logged.add(error);
+          if (error instanceof CutAtShutdown) {
+            live.errors++;
+            access("warn", route, target.text, "cut-at-shutdown", outcome.bytesOut, error.message);
+            return;
+          }
+          if (error && !outcome.clientAborted) live.errors++;
+          access(error && !outcome.clientAborted ? "error" : "info", route, target.text,
+            outcome.clientAborted ? "client-aborted" : outcome.status, outcome.bytesOut, error?.message);
         },
       });
       return exchange.run();
@@ -312,9 +340,9 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
           });
         } catch (e) {
           if (!(e instanceof ConnectFailed)) throw e;
-          if (member.markError(Date.now())) {
-            log.log("warn", { req: id, route: route.prefix, member: member.name }, `member in error for ${member.retryMs / 1000} s: ${e.message}`);
-          }
+          const inError = member.markError(Date.now());
+          log.log("warn", { req: reqId(), route: shownRoute(route), member: member.name },
+            `balancer attempt failed: ${e.message}${inError ? `; member in error for ${member.retryMs / 1000} s` : ""}`);
           if (member.usable || attempts >= balancer.maxAttempts) throw e;
         }
       }
@@ -323,7 +351,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
 
   function respond(request: ProxyRequest, info?: ConnectionInfo, fetchOptions?: FetchOptions): Promise<ProxyResponse> {
     if (nextId === 0 && options.connectionsOutliveRequests !== false) backends.health.start(); // timers start with the first request
-    return handle(request, info ?? defaultInfo(request), ++nextId, info !== undefined, fetchOptions?.mount ?? "", fetchOptions?.mergeChunks === true);
+    return handle(request, info ?? defaultInfo(request), ++nextId, info !== undefined, fetchOptions);
   }
 
   return {
@@ -331,6 +359,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     respond,
     async close() {
       closed = true;
+      for (const exchange of ticker.live()) exchange.cut(new CutAtShutdown("cut by the gateway at shutdown: still running when it stopped"));
       backends.close();
       ticker.close();
       flushLog();
@@ -355,6 +384,23 @@ const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]);
 /** RFC 3986 host (reg-name or IP literal) with an optional port. */
 const VALID_HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~!$&'()*+,;=%-]*)(?::\d*)?$/;
 
+
+/** A short random id prefix per gateway (6 hex digits). */
+function randomPrefix(): string {
+  const b = crypto.getRandomValues(new Uint8Array(3));
+  return ((b[0]! << 16) | (b[1]! << 8) | b[2]!).toString(16).padStart(6, "0");
+}
+
+/** `/php` + `/` → `/php/`; `/php` + `/x/` → `/php/x/`. */
+function joinMount(mount: string, prefix: string): string {
+  return (mount.endsWith("/") ? mount.slice(0, -1) : mount) + prefix;
+}
+
+/** The User-Agent as logged: capped, so a client cannot make a line huge. */
+function shownAgent(ua: string | null): string | undefined {
+  if (ua === null || ua === "") return undefined;
+  return ua.length > 200 ? ua.slice(0, 200) + "..." : ua;
+}
 
 function urlHost(url: string): string {
   try {

@@ -33,6 +33,7 @@ export const stderrSink: LogSink = (_level, line) => {
   else flushTimer ??= setTimeout(flushLog, 0);
 };
 
+/** Formats and levels log lines; one per gateway (and one for the CLI's own lines). */
 export class Logger {
   readonly #sink: LogSink;
   readonly #min: number;

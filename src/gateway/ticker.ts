@@ -8,9 +8,11 @@ export interface Ticking {
   tick(now: number): void;
 }
 
-export interface Ticker {
-  add(item: Ticking): void;
-  delete(item: Ticking): void;
+export interface Ticker<T extends Ticking = Ticking> {
+  add(item: T): void;
+  delete(item: T): void;
+  /** Every live item, for the gateway's cut at shutdown. */
+  live(): T[];
   /** Stops every timer (gateway close). */
   close(): void;
 }
@@ -24,8 +26,8 @@ export function tickPeriod(shortestTimeoutMs: number): number {
  * One interval for every live exchange; it stops after a tick finds nothing to do, so an idle gateway
  * has no timer. Unref'd: a live exchange's socket keeps the process alive, never this clock.
  */
-export class SharedTicker implements Ticker {
-  readonly #items = new Set<Ticking>();
+export class SharedTicker<T extends Ticking = Ticking> implements Ticker<T> {
+  readonly #items = new Set<T>();
   readonly #periodMs: number;
   #timer: ReturnType<typeof setInterval> | undefined;
 
@@ -33,7 +35,7 @@ export class SharedTicker implements Ticker {
     this.#periodMs = periodMs;
   }
 
-  add(item: Ticking): void {
+  add(item: T): void {
     this.#items.add(item);
     if (this.#timer === undefined) {
       this.#timer = setInterval(() => this.#tick(), this.#periodMs);
@@ -41,8 +43,12 @@ export class SharedTicker implements Ticker {
     }
   }
 
-  delete(item: Ticking): void {
+  delete(item: T): void {
     this.#items.delete(item);
+  }
+
+  live(): T[] {
+    return [...this.#items];
   }
 
   close(): void {
@@ -69,19 +75,23 @@ export class SharedTicker implements Ticker {
  * A timer per exchange, for hosts where a timer must not outlive the request that set it (Workers): one
  * request's interval must never be what runs another request's timeout.
  */
-export class PerItemTicker implements Ticker {
-  readonly #timers = new Map<Ticking, ReturnType<typeof setInterval>>();
+export class PerItemTicker<T extends Ticking = Ticking> implements Ticker<T> {
+  readonly #timers = new Map<T, ReturnType<typeof setInterval>>();
   readonly #periodMs: number;
 
   constructor(periodMs: number) {
     this.#periodMs = periodMs;
   }
 
-  add(item: Ticking): void {
+  add(item: T): void {
     if (!this.#timers.has(item)) this.#timers.set(item, setInterval(() => item.tick(Date.now()), this.#periodMs));
   }
 
-  delete(item: Ticking): void {
+  live(): T[] {
+    return [...this.#timers.keys()];
+  }
+
+  delete(item: T): void {
     const t = this.#timers.get(item);
     if (t === undefined) return;
     clearInterval(t);

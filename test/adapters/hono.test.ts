@@ -72,6 +72,18 @@ describe("fastcgi() in a Hono app", () => {
     assert.equal(node.SERVER_PORT, "8080"); // the listener's: no Host port
   });
 
+  it("logs the route as the client sees it: the Hono mount plus the gateway's prefix, with the client address", async () => {
+    const lines: string[] = [];
+    const h = fastcgi({ target: `fcgi://127.0.0.1:${backend.port}/srv/app/` }, { log: (_level, line) => lines.push(line) });
+    handlers.push(h);
+    const app = new Hono();
+    app.all("/php/*", h);
+    const p = await params(await app.fetch(new Request("http://h.test/php/x.php", { headers: { "user-agent": "hono-test/1" } }), { remoteAddr: { hostname: "10.0.0.7", port: 5001, transport: "tcp" } }));
+    assert.equal(p.DOCUMENT_ROOT, "/srv/app"); // no documentRoot: the target's path
+    const access = lines.find((l) => / status=200 /.test(l));
+    assert.match(access ?? lines.join("\n"), / client=10\.0\.0\.7 method=GET uri=\/php\/x\.php route=\/php\/ .* ua=hono-test\/1$/);
+  });
+
   it("middleware around it sees and changes the Response", async () => {
     const app = new Hono();
     app.use("*", async (c, next) => {

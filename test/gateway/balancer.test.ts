@@ -130,7 +130,14 @@ describe("balancer:// routes", () => {
     }
     const stats = c.gateway.stats().routes[0]!.members!;
     assert.equal(stats[0]!.state.includes("E"), true, `member a is in error: ${stats[0]!.state}`);
-    assert.ok(c.logs.some((l) => /member in error for 60 s/.test(l)));
+    // One access line per request; the failed attempt is a warning that names the member, with no status.
+    await waitFor(() => c.logs.filter((l) => / status=200 /.test(l)).length === 4, 2000, "four access lines");
+    const attempt = c.logs.filter((l) => /balancer attempt failed/.test(l));
+    assert.equal(attempt.length, 1, c.logs.join("\n"));
+    assert.match(attempt[0]!, / warn req=[0-9a-f]{6}-1 route=\/app\/ member=fcgi:\/\/127\.0\.0\.1:\d+\/srv\/a\/ balancer attempt failed: cannot connect to 127\.0\.0\.1:\d+ \(ECONNREFUSED\): is the FastCGI application listening there\?; member in error for 60 s$/);
+    assert.doesNotMatch(attempt[0]!, /status=/);
+    const firstId = /req=([0-9a-f]{6}-1) /.exec(attempt[0]!)![1];
+    assert.equal(c.logs.filter((l) => l.includes(`req=${firstId} `) && / status=/.test(l)).length, 1, c.logs.join("\n"));
     // A session routed to a: failover gives b and says the route changed.
     const sticky = await c.get("/app/x.php", { cookie: "S=x.a" });
     assert.equal(sticky.name, "b");

@@ -186,7 +186,7 @@ describe("exchange with a misbehaving backend", () => {
     const res = await req("stderr:third");
     assert.equal(await res.text(), "ok");
     const lines = gw.logs.filter((l) => l.line.includes("stderr:"));
-    assert.ok(lines.some((l) => /req=\d+ .*stderr: first problem/.test(l.line)));
+    assert.ok(lines.some((l) => /req=[0-9a-f]{6}-\d+ .*stderr: first problem/.test(l.line)));
     assert.ok(lines.some((l) => /stderr: second problem/.test(l.line)));
     assert.ok(lines.some((l) => /stderr: third$/.test(l.line)));
   });

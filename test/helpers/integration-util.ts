@@ -47,7 +47,7 @@ export async function readTimed(body: ReadableStream<Uint8Array>): Promise<{ tex
 /** The request id the gateway logged for the request line with this exact `uri=`. */
 export function requestIdFor(gw: TestGateway, uri: string): string | undefined {
   for (const { line } of gw.logs) {
-    const m = / req=(\d+) method=\S+ uri=(\S+) /.exec(line);
+    const m = / req=([0-9a-f]{6}-\d+) (?:client=\S+ )?method=\S+ uri=(\S+) /.exec(line);
     if (m && m[2] === uri) return m[1];
   }
   return undefined;

@@ -3,6 +3,7 @@
 // so a streamed response switches the timeout off for its request.
 import { normaliseAddress } from "../../connection-info.ts";
 import { toResponse } from "../../gateway/messages.ts";
+import { closeWithGrace } from "../grace.ts";
 import type { RunningServer, ServeOptions, ServeTarget } from "../types.ts";
 
 interface BunServer {
@@ -21,6 +22,9 @@ interface BunServeLike {
     fetch(req: Request, server: BunServer): Response | Promise<Response>;
   }): BunServer;
 }
+
+/** Bun prints a failed body's error with a code frame; the gateway has logged it (FetchOptions.quietBodyErrors). */
+const QUIET = { quietBodyErrors: true } as const;
 
 export async function serveBun(target: ServeTarget, options: ServeOptions): Promise<RunningServer> {
   const Bun = (globalThis as unknown as { Bun: BunServeLike }).Bun;
@@ -45,7 +49,7 @@ export async function serveBun(target: ServeTarget, options: ServeOptions): Prom
         if (response.body) srv.timeout(req, 0);
         return response;
       }
-      const r = await target.respond(req, info);
+      const r = await target.respond(req, info, QUIET);
       // Only a streamed body needs the idle timeout off.
       if (r.body instanceof ReadableStream) srv.timeout(req, 0);
       return toResponse(r);
@@ -55,10 +59,7 @@ export async function serveBun(target: ServeTarget, options: ServeOptions): Prom
   return {
     port: server.port,
     host: options.host,
-    close: async (graceMs = 10_000) => {
-      const timer = setTimeout(() => void server.stop(true), graceMs);
-      await server.stop(false);
-      clearTimeout(timer);
-    },
+    close: (graceMs = 10_000, onGraceOver?: () => unknown) =>
+      closeWithGrace(server.stop(false), graceMs, onGraceOver, () => void server.stop(true)),
   };
 }

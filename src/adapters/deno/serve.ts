@@ -1,35 +1,39 @@
 // Serving on Deno with Deno.serve. The client address comes from ServeHandlerInfo.remoteAddr; Deno exposes
 // neither the raw request-target nor the HTTP version, so REQUEST_URI comes from the parsed URL.
 import { normaliseAddress } from "../../connection-info.ts";
+import { closeWithGrace } from "../grace.ts";
+import { completedHook } from "../completed-hook.ts";
+import { GatewayError } from "../../errors.ts";
+import { writeStderr } from "../../transport/stderr.ts";
 import type { FetchHandler, RunningServer, ServeOptions } from "../types.ts";
 
 interface NetAddr { hostname: string; port: number }
 interface DenoServer { addr: NetAddr; finished: Promise<void>; shutdown(): Promise<void> }
 interface DenoServeLike {
   serve(
-    options: { hostname: string; port: number; onListen?: (addr: NetAddr) => void; signal?: AbortSignal },
-    handler: (req: Request, info: { remoteAddr: NetAddr }) => Response | Promise<Response>,
+    options: { hostname: string; port: number; onListen?: (addr: NetAddr) => void; onError?: (error: unknown) => Response },
+    handler: (req: Request, info: { remoteAddr: NetAddr; completed?: Promise<void> }) => Response | Promise<Response>,
   ): DenoServer;
 }
 
 export function serveDeno(handler: FetchHandler, options: ServeOptions): Promise<RunningServer> {
   const Deno = (globalThis as unknown as { Deno: DenoServeLike }).Deno;
-  const hard = new AbortController();
   return new Promise((resolve) => {
     const server = Deno.serve(
       {
         hostname: options.host,
         port: options.port,
-        signal: hard.signal,
+        // A response body that fails mid-way was already logged by the gateway (one line); Deno's default
+        // prints the error again, with a stack for anything else.
+        onError: quietError,
         onListen: (addr) => {
           resolve({
             port: addr.port,
             host: options.host,
-            close: async (graceMs = 10_000) => {
-              const timer = setTimeout(() => hard.abort(), graceMs);
-              await server.shutdown();
-              clearTimeout(timer);
-            },
+            // No abort signal: aborting Deno.serve while shutdown() runs throws an uncaught BadResource from
+            // Deno's own listener (Deno 2.9). Responses end when the gateway cuts them; then shutdown() resolves.
+            close: (graceMs = 10_000, onGraceOver?: () => unknown) =>
+              closeWithGrace(server.shutdown(), graceMs, onGraceOver, () => {}),
           });
         },
       },
@@ -40,7 +44,17 @@ export function serveDeno(handler: FetchHandler, options: ServeOptions): Promise
           localAddress: normaliseAddress(server.addr.hostname),
           localPort: server.addr.port,
           tls: false,
+          // Read only when an exchange outlives a tick, so the hook is built for long requests alone.
+          get clientGone() {
+            return info.completed ? completedHook(info.completed) : undefined;
+          },
         }),
     );
   });
+}
+
+/** Deno.serve's onError: silent for the gateway's own (logged) errors, one line for anything else. */
+function quietError(error: unknown): Response {
+  if (!(error instanceof GatewayError)) writeStderr(`${new Date().toISOString()} error unhandled: ${(error as Error)?.stack ?? error}\n`);
+  return new Response("500 Internal Server Error\n", { status: 500, headers: { "content-type": "text/plain; charset=utf-8" } });
 }

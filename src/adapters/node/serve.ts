@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { connectionInfo, NodeRequest, ResponseClosed, toRequest } from "./request.ts";
 import { writeProxyResponse, writeResponse } from "./response.ts";
+import { closeWithGrace } from "../grace.ts";
 import type { RunningServer, ServeOptions, ServeTarget } from "../types.ts";
 
 /** node:http writes each body chunk with its own syscall: fewer, larger chunks (see FetchOptions.mergeChunks). */
@@ -44,15 +45,11 @@ export function serveNode(target: ServeTarget, options: ServeOptions): Promise<R
       resolve({
         port,
         host: options.host,
-        close: (graceMs = 10_000) =>
-          new Promise<void>((done) => {
-            const timer = setTimeout(() => server.closeAllConnections(), graceMs);
-            server.close(() => {
-              clearTimeout(timer);
-              done();
-            });
-            server.closeIdleConnections();
-          }),
+        close: (graceMs = 10_000, onGraceOver?: () => unknown) => {
+          const drained = new Promise<void>((done) => server.close(() => done()));
+          server.closeIdleConnections();
+          return closeWithGrace(drained, graceMs, onGraceOver, () => server.closeAllConnections());
+        },
       });
     });
   });
