@@ -7,6 +7,7 @@ import { HEALTH_DEFAULTS } from "../pool/health/health-options.ts";
 import { applyBalancerKey, type BalancerDraft } from "./balancer-keys.ts";
 import { ConfigError } from "./errors.ts";
 import { applyMemberKey, type MemberDraft } from "./member-keys.ts";
+import { POOL_KEYS } from "./pool-keys.ts";
 import { parseBalancerName, parseTarget } from "./target.ts";
 import type { BalancerConfig, MemberConfig } from "./types.ts";
 
@@ -91,7 +92,7 @@ export function buildMember(url: string, keys: ReadonlyArray<readonly [string, s
     throw new ConfigError(where, String(problem));
   }
   const { pool, health, ...member } = draft;
-  return { target, member, pool, health };
+  return { target, member, pool, poolKeys: keys.filter(([k]) => Object.hasOwn(POOL_KEYS, k)), health };
 }
 
 function named(text: string, where: string): string {

@@ -4,6 +4,9 @@ import { parseChoice, parseCount, parseDuration, parseOnOff } from "./values.ts"
 
 type PoolDraft = { pool: PoolOptions };
 
+/** Pool keys as written (`["max", "8"]`): a shared pool's later definitions are checked against them. */
+export type PoolKeys = ReadonlyArray<readonly [string, string]>;
+
 export const POOL_KEYS: Readonly<Record<string, (d: PoolDraft, text: string) => void>> = {
   // Reuse is on by default: a deliberate difference from Apache 2.4, whose fcgi workers reuse only with
   // enablereuse=on (older mod_proxy_fcgi documentation described reuse as the default).
@@ -21,3 +24,15 @@ export const POOL_KEYS: Readonly<Record<string, (d: PoolDraft, text: string) => 
   flushpackets: (_d, t) => { parseChoice(t, ["on", "off", "auto"] as const); },
   flushwait: (_d, t) => { parseCount(t, 0, 1000); },
 };
+
+/** The written keys (`max=8`) that would give `options` another value: what a shared pool ignores. */
+export function differingPoolKeys(keys: PoolKeys, options: PoolOptions): string[] {
+  const out: string[] = [];
+  for (const [key, text] of keys) {
+    const probe: PoolDraft = { pool: {} as PoolOptions };
+    POOL_KEYS[key]?.(probe, text);
+    const set = probe.pool as Partial<Record<keyof PoolOptions, unknown>>;
+    if (Object.entries(set).some(([field, value]) => options[field as keyof PoolOptions] !== value)) out.push(`${key}=${text}`);
+  }
+  return out;
+}

@@ -38,6 +38,7 @@ export function applyRouteKey(draft: MutableRouteOptions, key: string, text: str
   if (!parser) throw `unknown key "${key}" (known: ${Object.keys(table).join(", ")})`;
   try {
     parser(draft, text);
+    if (Object.hasOwn(POOL_KEYS, key)) draft.poolKeys = [...draft.poolKeys, [key, text]];
   } catch (problem) {
     throw `key "${key}": ${problem instanceof Error ? problem.message : String(problem)}`;
   }

@@ -5,6 +5,7 @@ import { POOL_DEFAULTS, type PoolOptions } from "../pool/backend-pool.ts";
 import type { BalancerOptions } from "../pool/balancer/balancer.ts";
 import type { MemberOptions } from "../pool/balancer/member.ts";
 import type { HealthOptions } from "../pool/health/health-options.ts";
+import type { PoolKeys } from "./pool-keys.ts";
 
 /** How SCRIPT_FILENAME is spelled (Apache's ProxyFCGIBackendType). */
 export type BackendType = "FPM" | "GENERIC";
@@ -54,6 +55,8 @@ export interface RouteOptions {
   readonly setEnvIf: readonly SetEnvIfRule[];
   /** Connection pool of the backend (shared by every route that names the same address; the first wins). */
   readonly pool: PoolOptions;
+  /** The pool keys as written, to name those a shared pool ignores. */
+  readonly poolKeys: PoolKeys;
 }
 
 export interface RouteConfig extends RouteOptions {
@@ -67,6 +70,8 @@ export interface MemberConfig {
   readonly target: Target;
   readonly member: MemberOptions;
   readonly pool: PoolOptions;
+  /** The pool keys as written, to name those a shared pool ignores. */
+  readonly poolKeys: PoolKeys;
   readonly health: HealthOptions;
 }
 
@@ -104,4 +109,5 @@ export const ROUTE_DEFAULTS: RouteOptions = {
   env: [],
   setEnvIf: [],
   pool: POOL_DEFAULTS,
+  poolKeys: [],
 };

@@ -1,7 +1,9 @@
 // What each route sends its requests to, built once at start-up: one pool per backend address (shared by the
 // routes and members that name it, the first definition's pool keys winning, as Apache shares a worker), and
 // one Balancer per balancer:// with its members' pools and health checks.
-import type { BalancerConfig, GatewayConfig, MemberConfig, Target } from "../config/types.ts";
+import type { BalancerConfig, GatewayConfig, MemberConfig, RouteConfig, Target } from "../config/types.ts";
+import { differingPoolKeys, type PoolKeys } from "../config/pool-keys.ts";
+import { endpointText } from "./connect-error.ts";
 import { BackendPool, type PoolOptions, type PoolStats } from "../pool/backend-pool.ts";
 import { Balancer } from "../pool/balancer/balancer.ts";
 import { Member } from "../pool/balancer/member.ts";
@@ -32,7 +34,8 @@ export interface MemberStats {
 }
 
 export class Backends {
-  readonly #pools = new Map<string, BackendPool>();
+  /** One pool per address, with the route or member that defined it. */
+  readonly #pools = new Map<string, { readonly pool: BackendPool; readonly where: string }>();
   readonly #balancers = new Map<string, Balancer<MemberBackend>>();
   readonly health: HealthChecker;
   readonly #connector: () => Promise<Connector>;
@@ -58,14 +61,15 @@ export class Backends {
   }
 
   /** The backend of a route (its pool is created on first sight of its address). */
-  forRoute(target: GatewayConfig["routes"][number]["target"], pool: PoolOptions): RouteBackend {
+  forRoute(route: RouteConfig): RouteBackend {
+    const target = route.target;
     if (target.kind === "balancer") return { kind: "balancer", balancer: this.#balancers.get(target.name)! };
-    return { kind: "single", target, pool: this.#pool(target, pool) };
+    return { kind: "single", target, pool: this.#pool(target, route.pool, route.poolKeys, `route "${route.prefix}"`) };
   }
 
   close(): void {
     this.health.stop();
-    for (const pool of this.#pools.values()) pool.close();
+    for (const { pool } of this.#pools.values()) pool.close();
   }
 
   static memberStats(m: Member<MemberBackend>): MemberStats {
@@ -84,22 +88,30 @@ export class Backends {
 
   #balancer(b: BalancerConfig): Balancer<MemberBackend> {
     const members = b.members.map((m: MemberConfig) =>
-      new Member<MemberBackend>(m.target.text, m.member, { target: m.target, pool: this.#pool(m.target, m.pool) }));
+      new Member<MemberBackend>(m.target.text, m.member, {
+        target: m.target,
+        pool: this.#pool(m.target, m.pool, m.poolKeys, `balancer://${b.name} member ${m.target.text}`),
+      }));
     return new Balancer(b.name, members, b.options);
   }
 
-  #pool(target: Target, options: PoolOptions): BackendPool {
+  #pool(target: Target, options: PoolOptions, keys: PoolKeys, where: string): BackendPool {
     const key = endpointKey(target.endpoint);
     if (!this.#persistent) options = { ...options, reuse: false, probe: false };
-    let pool = this.#pools.get(key);
-    if (!pool) {
-      pool = new BackendPool(target.endpoint, this.#connector, options, (m) => this.#warn({ backend: target.text }, m));
-      this.#pools.set(key, pool);
-    } else if (JSON.stringify(pool.options) !== JSON.stringify(options)) {
-      // Apache too shares one worker per address and ignores a later definition's parameters (AH01146).
-      this.#warn({ backend: target.text }, "pool keys ignored: an earlier route or member for the same address set them");
+    const known = this.#pools.get(key);
+    if (!known) {
+      const pool = new BackendPool(target.endpoint, this.#connector, options, (m) => this.#warn({ backend: target.text }, m));
+      this.#pools.set(key, { pool, where });
+      return pool;
     }
-    return pool;
+    // Apache too shares one worker per address and ignores a later definition's parameters, naming each one
+    // (AH01146); only keys this definition writes, and that would change the pool, are worth a word.
+    const ignored = differingPoolKeys(keys, known.pool.options);
+    if (ignored.length > 0) {
+      this.#warn({ backend: target.text }, `${where}: pool keys ${ignored.join(" ")} ignored: ${known.where} already ` +
+        `defined the pool for ${endpointText(target.endpoint)} (one pool per address, as Apache's AH01146); set them there`);
+    }
+    return known.pool;
   }
 }
 
