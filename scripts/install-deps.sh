@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the test suite talks to: real FastCGI backends (PHP-FPM, fcgiwrap, libfcgi) and Apache httpd
-# for the differential test. Only what is missing is installed; needs root (CI and these machines run as root).
+# for the differential test, and openssl for the TLS test. Only what is missing is installed; needs root (CI and these machines run as root).
 set -euo pipefail
 
 need=()
@@ -9,6 +9,7 @@ command -v fcgiwrap >/dev/null 2>&1 || [ -x /usr/sbin/fcgiwrap ] || need+=(fcgiw
 [ -f /usr/include/fcgiapp.h ] || need+=(libfcgi-dev)
 command -v cc >/dev/null 2>&1 || need+=(gcc libc6-dev)
 [ -x /usr/sbin/apache2 ] || need+=(apache2)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)   # the TLS test makes its own CA and certificate
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "install-deps: everything is present"

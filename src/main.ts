@@ -1,33 +1,37 @@
 // The gateway process: flags and config file → a gateway → the runtime's server. Same on Node (tsx), Deno, Bun.
+// Every start-up failure is one line on stderr and exit 2; a clean stop (SIGTERM/SIGINT) exits 0.
 import process from "node:process";
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { ListenError } from "./adapters/listen-error.ts";
 import { serve } from "./adapters/serve.ts";
 import { parseArgs, USAGE } from "./cli/args.ts";
 import { ConfigError } from "./config/errors.ts";
-import { buildGatewayConfig } from "./config/gateway-config.ts";
+import { buildGatewayConfig, type ConfigWarn } from "./config/gateway-config.ts";
 import { parseJsonConfig, type FileConfig } from "./config/json.ts";
 import { parseProxyPass } from "./config/proxy-pass.ts";
+import { warnMissingSockets } from "./config/socket-check.ts";
+import type { GatewayConfig } from "./config/types.ts";
 import { createGateway } from "./gateway/gateway.ts";
+import { flushLog, Logger } from "./gateway/log.ts";
+import { VERSION } from "./version.ts";
 
-const GRACE_MS = 10_000;
+/** Thrown for anything the user must fix before the gateway can start: printed as one line, exit 2. */
+class StartupError extends Error {}
 
 async function main(argv: readonly string[]): Promise<number> {
-  let args;
-  let file: FileConfig | undefined;
-  try {
-    args = parseArgs(argv);
-    if (args.help) {
-      process.stdout.write(USAGE);
-      return 0;
-    }
-    if (args.configFile) file = parseJsonConfig(await readConfig(args.configFile), args.configFile);
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`proxy-fcgi: ${e.message}\n`);
-      return 2;
-    }
-    throw e;
+  const args = parseArgs(argv);
+  if (args.help) {
+    process.stdout.write(USAGE);
+    return 0;
   }
+  if (args.version) {
+    process.stdout.write(`proxy-fcgi ${VERSION}\n`);
+    return 0;
+  }
+  const file: FileConfig | undefined = args.configFile ? parseJsonConfig(await readConfig(args.configFile), args.configFile) : undefined;
+  const log = new Logger(undefined, args.logLevel ?? file?.logLevel ?? "info");
+  const warn: ConfigWarn = (where, message) => log.log("warn", {}, `${where}: ${message}`);
 
   // No routes anywhere: serve the built-in demo responder so a fresh checkout shows something working.
   let demo: { close(): Promise<void> } | undefined;
@@ -37,51 +41,48 @@ async function main(argv: readonly string[]): Promise<number> {
     const backend = await startDemoBackend();
     demo = backend;
     flagRoutes.push(parseProxyPass(`/ fcgi://127.0.0.1:${backend.port}/demo/ backend-type=GENERIC`));
-    log(`no routes configured: demo FastCGI responder on 127.0.0.1:${backend.port}`);
+    log.log("info", {}, `no routes configured: demo FastCGI responder on 127.0.0.1:${backend.port}`);
   }
 
-  let config;
   try {
-    config = buildGatewayConfig({
+    const config: GatewayConfig = buildGatewayConfig({
       flagRoutes,
       flagBalancers: args.flagBalancers,
       ...(args.logLevel ? { logLevel: args.logLevel } : {}),
       ...(file ? { file } : {}),
       ...(args.listen ? { listen: args.listen } : {}),
-      documentRoot: args.documentRoot ?? file?.documentRoot ?? process.cwd(),
+      ...(args.documentRoot ? { documentRoot: args.documentRoot } : {}),
+      cwd: process.cwd(),
+      warn,
     });
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`proxy-fcgi: ${e.message}\n`);
-      await demo?.close();
-      return 2;
+    warnMissingSockets(config, existsSync, warn);
+    const gateway = createGateway(config);
+    let server;
+    try {
+      server = await serve(gateway, config.listen);
+    } catch (e) {
+      await gateway.close();
+      throw e instanceof ListenError ? new StartupError(`--listen ${e.message}`) : e;
     }
-    throw e;
+    const shown = config.listen.host.includes(":") ? `[${config.listen.host}]` : config.listen.host;
+    log.log("info", {}, `proxy-fcgi ${VERSION} listening on http://${shown}:${server.port}/`);
+    for (const r of config.routes) log.log("info", {}, `route ${r.prefix} -> ${r.target.text} (${r.backendType}, DOCUMENT_ROOT ${r.documentRoot || "empty"})`);
+
+    const signal = await new Promise<string>((resolve) => {
+      process.once("SIGTERM", () => resolve("SIGTERM"));
+      process.once("SIGINT", () => resolve("SIGINT"));
+    });
+    const grace = args.shutdownTimeoutMs;
+    log.log("info", {}, `${signal}: no new connections; finishing in-flight requests (up to ${grace / 1000} s, --shutdown-timeout)`);
+    // After the grace, the gateway cuts what still runs: one line per request, the same on every runtime.
+    await server.close(grace, () => gateway.close());
+    await gateway.close();
+    log.log("info", {}, "stopped");
+    flushLog();
+    return 0;
+  } finally {
+    await demo?.close();
   }
-
-  const gateway = createGateway(config);
-  const server = await serve(gateway, config.listen);
-  const shown = config.listen.host.includes(":") ? `[${config.listen.host}]` : config.listen.host;
-  log(`listening on http://${shown}:${server.port}/`);
-  for (const r of config.routes) log(`route ${r.prefix} -> ${r.target.text} (${r.backendType})`);
-
-  await new Promise<void>((resolve) => {
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      log(`${signal}: no new connections; finishing in-flight requests (up to ${GRACE_MS / 1000} s)`);
-      server.close(GRACE_MS).then(async () => {
-        await gateway.close();
-        await demo?.close();
-        resolve();
-      });
-    };
-    process.once("SIGTERM", () => stop("SIGTERM"));
-    process.once("SIGINT", () => stop("SIGINT"));
-  });
-  log("stopped");
-  return 0;
 }
 
 async function readConfig(path: string): Promise<string> {
@@ -92,13 +93,14 @@ async function readConfig(path: string): Promise<string> {
   }
 }
 
-function log(message: string): void {
-  process.stderr.write(`${new Date().toISOString()} info ${message}\n`);
-}
-
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e) => {
+    flushLog();
+    if (e instanceof ConfigError || e instanceof StartupError) {
+      process.stderr.write(`proxy-fcgi: ${e.message}\n`);
+      process.exit(2);
+    }
     process.stderr.write(`proxy-fcgi: ${(e as Error)?.stack ?? e}\n`);
     process.exit(1);
   },

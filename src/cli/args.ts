@@ -2,12 +2,16 @@
 import { BalancerSet, parseBalancerMember, parseProxySet } from "../config/balancers.ts";
 import { ConfigError } from "../config/errors.ts";
 import { parseListen, type ListenAddress } from "../config/listen.ts";
-import { parseChoice } from "../config/values.ts";
+import { parseChoice, parseDuration } from "../config/values.ts";
 import { parseProxyPass } from "../config/proxy-pass.ts";
 import type { RouteConfig } from "../config/types.ts";
 
+/** The parsed command line. */
 export interface CliArgs {
   help: boolean;
+  version: boolean;
+  /** How long in-flight requests may run after SIGTERM/SIGINT before they are cut (ms). */
+  shutdownTimeoutMs: number;
   listen?: ListenAddress;
   documentRoot?: string;
   configFile?: string;
@@ -23,22 +27,28 @@ Usage:
              [--proxy-pass "/prefix/ fcgi://HOST:PORT/path/ [key=value ...]"]...
              [--balancer-member "balancer://NAME fcgi://HOST:PORT/path/ [key=value ...]"]...
              [--proxy-set "balancer://NAME key=value ..."]...
+             [--shutdown-timeout SECONDS] [--log-level LEVEL]
 
 Options:
   --listen HOST:PORT       where to serve HTTP (default 127.0.0.1:8080)
-  --document-root DIR      DOCUMENT_ROOT sent to backends (default: the current directory)
+  --document-root DIR      DOCUMENT_ROOT sent to backends (default: the route's document-root key,
+                           else the target's path, else the current directory)
   --config FILE.json       routes and settings in JSON (same keys as --proxy-pass)
   --log-level LEVEL        info (default: a line per request), warn or error
+  --shutdown-timeout SECONDS
+                           after SIGTERM/SIGINT, how long in-flight requests may finish before they
+                           are cut (default 10)
   --proxy-pass "PATH TARGET [key=value ...]"
                            a route, in Apache ProxyPass syntax; repeatable, first match wins.
                            TARGET: fcgi://host[:port]/path (default port 8000)
                                    unix:/path/to.sock|fcgi://localhost/path
-                           keys: timeout=SECONDS connectiontimeout=SECONDS|MSms
+                           keys: timeout=SECONDS connectiontimeout=SECONDS|MSms (a bare number is seconds)
                                  backend-type=FPM|GENERIC path-info=none|first-dot|last-dot|unescape|full
                                  document-root=DIR pass-authorization=on|off
                                  request-buffering=spool|stream max-body=SIZE[k|m|g]
                            pool keys: enablereuse=on|off disablereuse=on|off max=N smax=N ttl=SECONDS
-                                 acquire=MS mpx-max=N retry=SECONDS flushpackets= flushwait= (no-ops)
+                                 acquire=MILLISECONDS (not seconds, as in Apache; or 2s) mpx-max=N
+                                 retry=SECONDS flushpackets= flushwait= (no-ops)
                            TARGET may also be balancer://NAME (then no pool keys on the route)
   --balancer-member "balancer://NAME URL [key=value ...]"
                            a member of balancer NAME, in Apache BalancerMember syntax; repeatable
@@ -50,15 +60,21 @@ Options:
                            balancer keys (Apache ProxySet): lbmethod=byrequests|bybusyness|bytraffic
                                  stickysession=NAME[|PARAM] stickysessionsep=C nofailover=on|off
                                  forcerecovery=on|off maxattempts=N failonstatus=503,500 scolonpathdelim=on|off
+  --version                the version
   --help                   this text
 
 With no route at all, a built-in demo FastCGI responder is started and served at /.
 `;
 
-const VALUE_FLAGS = new Set(["--log-level", "--listen", "--document-root", "--config", "--proxy-pass", "--balancer-member", "--proxy-set"]);
+const VALUE_FLAGS = new Set(["--log-level", "--listen", "--document-root", "--config", "--proxy-pass", "--balancer-member", "--proxy-set", "--shutdown-timeout"]);
+const BARE_FLAGS = ["--help", "--version"];
 
+/** The default of `--shutdown-timeout`, in ms. */
+export const SHUTDOWN_TIMEOUT_MS = 10_000;
+
+/** Flags → CliArgs; throws a ConfigError naming the flag. */
 export function parseArgs(argv: readonly string[]): CliArgs {
-  const out: CliArgs = { help: false, flagRoutes: [], flagBalancers: new BalancerSet() };
+  const out: CliArgs = { help: false, version: false, shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS, flagRoutes: [], flagBalancers: new BalancerSet() };
   for (let i = 0; i < argv.length; i++) {
     let flag = argv[i]!;
     let value: string | undefined;
@@ -71,7 +87,19 @@ export function parseArgs(argv: readonly string[]): CliArgs {
       out.help = true;
       continue;
     }
-    if (!VALUE_FLAGS.has(flag)) throw new ConfigError(flag, `unknown option (see --help)`);
+    if (flag === "--version" || flag === "-v") {
+      out.version = true;
+      continue;
+    }
+    if (!flag.startsWith("-")) {
+      // `npm start --listen X` hands npm the flag and us only its value.
+      throw new ConfigError(JSON.stringify(flag), "unexpected argument: flags start with --" +
+        " (under npm, put them after --: npm start -- --listen 127.0.0.1:8080)");
+    }
+    if (!VALUE_FLAGS.has(flag)) {
+      const near = closest(flag, [...VALUE_FLAGS, ...BARE_FLAGS]);
+      throw new ConfigError(flag, `unknown option${near ? ` (did you mean ${near}?)` : ""} (see --help)`);
+    }
     if (value === undefined) {
       value = argv[++i];
       if (value === undefined) throw new ConfigError(flag, "needs a value");
@@ -90,6 +118,13 @@ export function parseArgs(argv: readonly string[]): CliArgs {
         break;
       case "--config":
         out.configFile = value;
+        break;
+      case "--shutdown-timeout":
+        try {
+          out.shutdownTimeoutMs = value.trim() === "0" ? 0 : parseDuration(value, "s");
+        } catch (problem) {
+          throw new ConfigError(flag, String(problem));
+        }
         break;
       case "--log-level":
         try {
@@ -110,4 +145,30 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     }
   }
   return out;
+}
+
+/** The known flag nearest to a mistyped one (edit distance at most a third of its length), if any. */
+export function closest(word: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
+  for (const k of known) {
+    const d = editDistance(word, k);
+    if (d < bestDistance) {
+      best = k;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    row = next;
+  }
+  return row[b.length]!;
 }

@@ -3,5 +3,7 @@ export class ConfigError extends Error {
   constructor(where: string, problem: string) {
     super(`${where}: ${problem}`);
     this.name = "ConfigError";
+    // What the user must fix is the message; a stack would only bury it (`deno serve` prints uncaught errors).
+    this.stack = `ConfigError: ${this.message}`;
   }
 }

@@ -8,6 +8,8 @@ import process from "node:process";
 import { echoHandler, type EchoBody } from "../backends/echo.ts";
 import { runtime, sleep, startBackend } from "../helpers/harness.ts";
 import { scriptedHandler } from "../backends/scripted.ts";
+import { createServer, type AddressInfo } from "node:net";
+import { readFileSync } from "node:fs";
 
 const main = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
 
@@ -76,7 +78,7 @@ describe(`the CLI on ${runtime}`, () => {
       const html = await res.text();
       assert.match(html, /proxy-fcgi is working/);
       assert.match(html, /<th>QUERY_STRING<\/th><td>x=1<\/td>/);
-      await p.lines(/req=1 method=GET uri=\/hello\?x=1 .*status=200/);
+      await p.lines(/req=[0-9a-f]{6}-1 client=127\.0\.0\.1 method=GET uri=\/hello\?x=1 .*status=200 .*ua=\S+/);
     } finally {
       p.kill("SIGTERM");
     }
@@ -103,6 +105,82 @@ describe(`the CLI on ${runtime}`, () => {
       await p.exited;
       await backend.close();
     }
+  });
+
+  it("SIGTERM during a long response: after --shutdown-timeout the gateway cuts it, logs it once, and exits cleanly", async () => {
+    const backend = await startBackend(scriptedHandler);
+    const p = run(["--listen", "127.0.0.1:0", "--shutdown-timeout", "1", "--proxy-pass", `/ fcgi://127.0.0.1:${backend.port}/srv/`]);
+    try {
+      const [, port] = await p.lines(/listening on http:\/\/127\.0\.0\.1:(\d+)\//);
+      // 100 events 200 ms apart: 20 s, far past the shutdown timeout.
+      const res = await fetch(`http://127.0.0.1:${port}/events.php`, { headers: { "x-test": "stream:100:200" } });
+      const reader = res.body!.getReader();
+      await reader.read();
+      const signalled = Date.now();
+      p.kill("SIGTERM");
+      let complete = true;
+      try {
+        while (!(await reader.read()).done);
+      } catch {
+        complete = false;
+      }
+      assert.equal(complete, false, "a cut response must not look complete");
+      const code = await p.exited;
+      const took = Date.now() - signalled;
+      assert.ok(took >= 900 && took < 6000, `stopped ${took} ms after SIGTERM`);
+      const lines = p.err.split("\n").filter((l) => l.includes("uri=/events.php"));
+      assert.equal(lines.length, 1, p.err);
+      assert.match(lines[0]!, / warn req=\S+ client=127\.0\.0\.1 method=GET uri=\/events\.php .*status=cut-at-shutdown .*cut by the gateway at shutdown/);
+      assert.doesNotMatch(p.err, /Uncaught|BadResource|client-aborted|\n\s+at /);
+      assert.match(p.err, /up to 1 s, --shutdown-timeout/);
+      assert.match(p.err, /info stopped/);
+      if (runtime !== "deno") assert.equal(code, 0);
+    } finally {
+      p.kill("SIGKILL");
+      await backend.close();
+    }
+  });
+
+  it("a port in use is one line naming the address, exit 2", async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", () => resolve()));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const p = run(["--listen", `127.0.0.1:${port}`]);
+      assert.equal(await p.exited, 2);
+      const lines = p.err.trim().split("\n").filter((l) => !/ info /.test(l));
+      assert.deepEqual(lines, [`proxy-fcgi: --listen 127.0.0.1:${port}: address already in use (is another server, or another proxy-fcgi, listening there?)`]);
+    } finally {
+      await new Promise((r) => taken.close(r));
+    }
+  });
+
+  it("warns at start-up about an FPM target without a path, a missing socket, and DOCUMENT_ROOT from the working directory", async () => {
+    const p = run(["--listen", "127.0.0.1:0",
+      "--proxy-pass", "/s/ unix:/nonexistent/proxy-fcgi-test.sock|fcgi://localhost/srv/s/",
+      "--proxy-pass", "/b/ balancer://pool",
+      "--balancer-member", "balancer://pool fcgi://127.0.0.1:9/srv/b/",
+      "--proxy-pass", "/ fcgi://127.0.0.1:9"]);
+    try {
+      await p.lines(/listening on/);
+      assert.match(p.err, /warn route "\/": fcgi:\/\/127\.0\.0\.1:9 has no path, so PHP-FPM gets SCRIPT_FILENAME without a directory/);
+      assert.match(p.err, /warn route "\/s\/": \/nonexistent\/proxy-fcgi-test\.sock does not exist \(yet\)/);
+      assert.match(p.err, /warn route "\/b\/": DOCUMENT_ROOT is the current directory /);
+      assert.match(p.err, /route \/s\/ -> .*DOCUMENT_ROOT \/srv\/s\)/);
+    } finally {
+      p.kill("SIGTERM");
+      await p.exited;
+    }
+  });
+
+  it("--version prints the package's version; npm's swallowed flag gets a hint", async () => {
+    const v = run(["--version"]);
+    assert.equal(await v.exited, 0);
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+    assert.equal(v.out, `proxy-fcgi ${pkg.version}\n`);
+    const npm = run(["127.0.0.1:18028"]);
+    assert.equal(await npm.exited, 2);
+    assert.match(npm.err, /^proxy-fcgi: "127\.0\.0\.1:18028": unexpected argument.*npm start -- --listen/);
   });
 
   it("SIGTERM lets in-flight requests finish before exiting", async () => {

@@ -6,6 +6,10 @@ import { buildGatewayConfig } from "../../src/config/gateway-config.ts";
 import { parseArgs } from "../../src/cli/args.ts";
 import { ConfigError } from "../../src/config/errors.ts";
 import { parseTarget } from "../../src/config/target.ts";
+import { warnMissingSockets } from "../../src/config/socket-check.ts";
+import { createGateway } from "../../src/gateway/gateway.ts";
+import { VERSION } from "../../src/version.ts";
+import { readFileSync } from "node:fs";
 
 describe("targets", () => {
   it("fcgi:// with and without port; port 8000 is left out of SCRIPT_FILENAME as in Apache", () => {
@@ -145,6 +149,50 @@ describe("merging and shadowed routes", () => {
   });
 });
 
+describe("DOCUMENT_ROOT and start-up warnings", () => {
+  const build = (lines: string[], extra: { documentRoot?: string; cwd?: string } = {}) => {
+    const warnings: string[] = [];
+    const cfg = buildGatewayConfig({ flagRoutes: lines.map((l) => parseProxyPass(l)), ...extra, warn: (where, m) => warnings.push(`${where}: ${m}`) });
+    return { roots: cfg.routes.map((r) => r.documentRoot), warnings };
+  };
+
+  it("the route's key, else --document-root, else the target's path, else the working directory with a warning", () => {
+    const lines = ["/a/ fcgi://h:9000/srv/a/ document-root=/own", "/b/ fcgi://h:9000/srv/b/", "/c/ fcgi://h:9000/"];
+    assert.deepEqual(build(lines, { documentRoot: "/global", cwd: "/work" }).roots, ["/own", "/global", "/global"]);
+    const fallback = build(lines, { cwd: "/work" });
+    assert.deepEqual(fallback.roots, ["/own", "/srv/b", "/work"]);
+    assert.equal(fallback.warnings.filter((w) => /DOCUMENT_ROOT is the current directory \/work/.test(w)).length, 1);
+    assert.match(fallback.warnings.find((w) => /current directory/.test(w))!, /^route "\/c\/"/);
+    // The library (no cwd): nothing to fall back to, no warning about it.
+    assert.deepEqual(build(["/c/ fcgi://h:9000/"]).roots, [undefined]);
+  });
+
+  it("warns when an FPM route's target has no path (PHP-FPM would answer File not found.)", () => {
+    const { warnings } = build(["/x/ fcgi://127.0.0.1:9000 ", "/y/ fcgi://127.0.0.1:9000/srv/", "/z/ fcgi://127.0.0.1:9001 backend-type=GENERIC"], { documentRoot: "/srv" });
+    assert.equal(warnings.length, 1, warnings.join("\n"));
+    assert.match(warnings[0]!, /^route "\/x\/": fcgi:\/\/127\.0\.0\.1:9000 has no path.*"File not found\."/);
+  });
+
+  it("warns about a unix socket that does not exist yet, once per path", () => {
+    const cfg = buildGatewayConfig({ flagRoutes: ["/a/ unix:/run/x.sock|fcgi://localhost/srv/", "/b/ unix:/run/x.sock|fcgi://localhost/srv/", "/c/ unix:/run/y.sock|fcgi://localhost/srv/"].map((l) => parseProxyPass(l)) });
+    const warnings: string[] = [];
+    warnMissingSockets(cfg, (p) => p === "/run/y.sock", (where, m) => warnings.push(`${where}: ${m}`));
+    assert.deepEqual(warnings, ['route "/a/": /run/x.sock does not exist (yet): requests get 503 until the FastCGI application creates it']);
+  });
+
+  it("a shared pool warns only about the keys a later route sets differently, naming both routes", async () => {
+    const lines: string[] = [];
+    const gw = createGateway(buildGatewayConfig({
+      flagRoutes: ["/a/ fcgi://127.0.0.1:9000/srv/ max=8", "/b/ fcgi://127.0.0.1:9000/srv/ timeout=3", "/c/ fcgi://127.0.0.1:9000/srv/ max=8 ttl=5", "/d/ fcgi://127.0.0.1:9000/srv/ max=16 ttl=9 acquire=100"].map((l) => parseProxyPass(l)),
+      documentRoot: "/srv",
+    }), { log: (_level, line) => lines.push(line) });
+    await gw.close();
+    const pool = lines.filter((l) => /pool keys/.test(l));
+    assert.equal(pool.length, 1, lines.join("\n"));
+    assert.match(pool[0]!, /route "\/d\/": pool keys max=16 ttl=9 acquire=100 ignored: route "\/a\/" already defined the pool for 127\.0\.0\.1:9000/);
+  });
+});
+
 describe("CLI flags", () => {
   it("parses every flag in both spellings", () => {
     const a = parseArgs(["--listen", "[::1]:8081", "--document-root=/srv", "--config", "x.json", "--proxy-pass", "/ fcgi://h/", "--proxy-pass=/b/ fcgi://h/"]);
@@ -159,5 +207,23 @@ describe("CLI flags", () => {
     assert.throws(() => parseArgs(["--port", "80"]), /--port: unknown option/);
     assert.throws(() => parseArgs(["--listen"]), /--listen: needs a value/);
     assert.throws(() => parseArgs(["--document-root", "rel"]), /must be an absolute path/);
+  });
+
+  it("hints at npm's -- and at the nearest known flag; --shutdown-timeout and --version", () => {
+    // `npm start --listen 127.0.0.1:18028` passes us only the value.
+    assert.throws(() => parseArgs(["127.0.0.1:18028"]), /"127\.0\.0\.1:18028": unexpected argument.*npm start -- --listen/);
+    assert.throws(() => parseArgs(["--lisen", "127.0.0.1:1"]), /--lisen: unknown option \(did you mean --listen\?\)/);
+    assert.throws(() => parseArgs(["--proxypass", "/ x"]), /did you mean --proxy-pass\?/);
+    assert.throws(() => parseArgs(["--colour", "blue"]), (e: Error) => !/did you mean/.test(e.message));
+    assert.equal(parseArgs([]).shutdownTimeoutMs, 10_000);
+    assert.equal(parseArgs(["--shutdown-timeout", "2.5"]).shutdownTimeoutMs, 2500);
+    assert.equal(parseArgs(["--shutdown-timeout=0"]).shutdownTimeoutMs, 0);
+    assert.throws(() => parseArgs(["--shutdown-timeout", "soon"]), /--shutdown-timeout: "soon" is not a duration/);
+    assert.equal(parseArgs(["--version"]).version, true);
+  });
+
+  it("VERSION is package.json's version", () => {
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+    assert.equal(VERSION, pkg.version);
   });
 });

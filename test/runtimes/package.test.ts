@@ -127,6 +127,9 @@ describe(`the npm package (tests running on ${runtime})`, () => {
     await writeFile(path.join(app, "consumer.ts"), CONSUMER);
     backend = await startBackend(echoHandler);
     env.BACKEND_PORT = String(backend.port);
+    // proxy-fcgi/fetch reads its configuration when it loads.
+    env.PROXY_FCGI_CONFIG = path.join(app, "proxy-fcgi.json");
+    await writeFile(env.PROXY_FCGI_CONFIG, JSON.stringify({ routes: [{ path: "/", target: `fcgi://127.0.0.1:${backend.port}/srv/app/` }] }));
   }, { timeout: 120_000 });
 
   after(async () => {
@@ -211,6 +214,27 @@ describe(`the npm package (tests running on ${runtime})`, () => {
     process.kill(-child.pid!, "SIGTERM");
     await server.exited;
     assert.match(err, /info stopped/);
+  });
+
+  it("the installed bin, run directly as a service runs it, stops cleanly on SIGTERM (exit 0, no process left)", async () => {
+    const bin = path.join(app, "node_modules", ".bin", "proxy-fcgi");
+    const version = await run(bin, ["--version"], app);
+    assert.equal(version.out, `proxy-fcgi ${JSON.parse(await readFile(path.join(root, "package.json"), "utf8")).version}\n`);
+    const child = spawn(bin, ["--listen", "127.0.0.1:0", "--proxy-pass", `/ fcgi://127.0.0.1:${backend.port}/srv/app/`], { cwd: app, env, stdio: ["ignore", "ignore", "pipe"] });
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    let err = "";
+    child.stderr!.on("data", (d) => { err += d; });
+    const end = Date.now() + 20_000;
+    while (!/listening on/.test(err)) {
+      if (Date.now() > end || child.exitCode !== null) throw new Error(`the bin did not start:\n${err}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    child.kill("SIGTERM"); // the process itself, as systemd's KillMode=mixed and docker stop do
+    const code = await exited;
+    // Deno's child_process reports a child it signalled as killed by the signal even when it exited 0.
+    if (runtime !== "deno") assert.equal(code, 0, err);
+    assert.match(err, /info stopped/);
+    assert.throws(() => process.kill(child.pid!, 0), /ESRCH/, "the gateway process is gone");
   });
 
   for (const rt of ["node", "deno", "bun"] as const) {

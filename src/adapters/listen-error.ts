@@ -1,0 +1,26 @@
+// A server that could not start listening, as one typed error naming the address (the runtimes throw
+// EADDRINUSE and friends with a stack and each in its own words).
+
+/** The listening socket could not be opened; `code` is the errno-style code (EADDRINUSE, EACCES, ...). */
+export class ListenError extends Error {
+  readonly code: string;
+  constructor(readonly address: string, code: string, reason: string, options?: { cause?: unknown }) {
+    super(`${address}: ${reason}`, options);
+    this.name = "ListenError";
+    this.code = code;
+  }
+}
+
+const REASONS: Record<string, string> = {
+  EADDRINUSE: "address already in use (is another server, or another proxy-fcgi, listening there?)",
+  EACCES: "permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE)",
+  EADDRNOTAVAIL: "not an address of this machine",
+  ENOTFOUND: "the host name does not resolve",
+};
+
+/** Whatever the runtime's server threw at listen time → a ListenError. */
+export function toListenError(e: unknown, host: string, port: number): ListenError {
+  const code = typeof (e as { code?: unknown })?.code === "string" ? (e as { code: string }).code : "EUNKNOWN";
+  const address = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+  return new ListenError(address, code, REASONS[code] ?? `cannot listen: ${(e as Error)?.message ?? e}`, { cause: e });
+}
