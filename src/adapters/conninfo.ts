@@ -1,10 +1,9 @@
 // The client connection from whatever a runtime passes as a fetch handler's second argument, so one
 // `fetch(request, second)` works under `deno serve` (ServeHandlerInfo), `bun run` / Bun.serve (the Server),
 // @hono/node-server ({ incoming }), and Workers (bindings; the address is in cf-connecting-ip).
-import { completedHook } from "./completed-hook.ts";
 import { normaliseAddress, type ConnectionInfo } from "../connection-info.ts";
 
-interface DenoInfo { remoteAddr: { hostname?: string; port?: number; transport?: string }; completed?: Promise<void> }
+interface DenoInfo { remoteAddr: { hostname?: string; port?: number; transport?: string } }
 interface BunServer { requestIP(req: Request): { address: string; port: number } | null; port?: number; hostname?: string }
 interface NodeEnv { incoming: { socket: { remoteAddress?: string; remotePort?: number; localAddress?: string; localPort?: number; encrypted?: boolean }; url?: string; httpVersion?: string } }
 
@@ -15,11 +14,8 @@ export function connectionInfoFrom(request: Request, second: unknown): Connectio
   const local = { localAddress: url?.hostname ?? "", localPort, tls };
   if (second && typeof second === "object") {
     if ("remoteAddr" in second) {
-      const { remoteAddr: addr, completed } = second as DenoInfo;
-      const info: ConnectionInfo = { ...local, remoteAddress: normaliseAddress(addr.hostname), ...(addr.port !== undefined ? { remotePort: addr.port } : {}) };
-      // A getter, not a spread value: the hook is built only for an exchange that outlives a tick.
-      if (completed) Object.defineProperty(info, "clientGone", { get: () => completedHook(completed), enumerable: true });
-      return info;
+      const addr = (second as DenoInfo).remoteAddr;
+      return { ...local, remoteAddress: normaliseAddress(addr.hostname), ...(addr.port !== undefined ? { remotePort: addr.port } : {}) };
     }
     if (typeof (second as BunServer).requestIP === "function") {
       const ip = (second as BunServer).requestIP(request);

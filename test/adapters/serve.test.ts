@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { connect } from "node:net";
 import { echoHandler, type EchoBody } from "../backends/echo.ts";
 import { scriptedHandler } from "../backends/scripted.ts";
-import { runtime, serveGateway, startBackend, testGateway, waitFor, type TestGateway } from "../helpers/harness.ts";
+import { runtime, serveGateway, sleep, startBackend, testGateway, waitFor, type TestGateway } from "../helpers/harness.ts";
 import type { ResponderServer } from "../../src/responder/responder.ts";
 import { serve } from "../../src/adapters/serve.ts";
 
@@ -106,6 +106,17 @@ describe(`serving on ${runtime}`, () => {
       sock.on("data", (d) => { if (d.toString().includes("started;")) resolve(); });
       sock.write("GET /t/x HTTP/1.1\r\nHost: h\r\nX-Test: hang\r\n\r\n");
     });
+    sock.destroy();
+    await waitFor(() => scripted.aborts === before + 1, 3000, "ABORT_REQUEST at the backend");
+    await waitFor(() => gw.gateway.stats().inFlight === 0, 3000, "exchange finished");
+  });
+
+  it("a client that disconnects before the response head makes the gateway abort the backend request", async () => {
+    const before = scripted.aborts;
+    const sock = connect(server.port, "127.0.0.1");
+    await new Promise<void>((resolve) => sock.write("GET /t/x HTTP/1.1\r\nHost: h\r\nX-Test: slow:4000\r\n\r\n", () => resolve()));
+    await waitFor(() => gw.gateway.stats().inFlight === 1, 2000, "the exchange started");
+    await sleep(300); // past a tick, so the client-gone watch is on
     sock.destroy();
     await waitFor(() => scripted.aborts === before + 1, 3000, "ABORT_REQUEST at the backend");
     await waitFor(() => gw.gateway.stats().inFlight === 0, 3000, "exchange finished");

@@ -2,7 +2,6 @@
 // neither the raw request-target nor the HTTP version, so REQUEST_URI comes from the parsed URL.
 import { normaliseAddress } from "../../connection-info.ts";
 import { closeWithGrace } from "../grace.ts";
-import { completedHook } from "../completed-hook.ts";
 import { GatewayError } from "../../errors.ts";
 import { writeStderr } from "../../transport/stderr.ts";
 import type { FetchHandler, RunningServer, ServeOptions } from "../types.ts";
@@ -12,7 +11,7 @@ interface DenoServer { addr: NetAddr; finished: Promise<void>; shutdown(): Promi
 interface DenoServeLike {
   serve(
     options: { hostname: string; port: number; onListen?: (addr: NetAddr) => void; onError?: (error: unknown) => Response },
-    handler: (req: Request, info: { remoteAddr: NetAddr; completed?: Promise<void> }) => Response | Promise<Response>,
+    handler: (req: Request, info: { remoteAddr: NetAddr }) => Response | Promise<Response>,
   ): DenoServer;
 }
 
@@ -44,10 +43,9 @@ export function serveDeno(handler: FetchHandler, options: ServeOptions): Promise
           localAddress: normaliseAddress(server.addr.hostname),
           localPort: server.addr.port,
           tls: false,
-          // Read only when an exchange outlives a tick, so the hook is built for long requests alone.
-          get clientGone() {
-            return info.completed ? completedHook(info.completed) : undefined;
-          },
+          // No clientGone: request.signal is Deno's only word of a client that leaves before the response
+          // head (ServeHandlerInfo.completed settles only after the response). Touching it makes Deno 2.9 print
+          // a one-time notice about its legacy abort, which --unstable-no-legacy-abort turns off.
         }),
     );
   });
