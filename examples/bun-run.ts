@@ -1,5 +1,5 @@
 // `bun run` serves a module whose default export has fetch (and port):
-//   PROXY_FCGI_CONFIG=examples/proxy-fcgi.json PORT=8080 bun run examples/bun-run.ts
+//   PROXY_FCGI_CONFIG=examples/proxy-fcgi.json PORT=8080 npx bun run examples/bun-run.ts
 // From the package: import handler from "proxy-fcgi/fetch";
 import process from "node:process";
 import handler from "../src/adapters/fetch-handler.ts";

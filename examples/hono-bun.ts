@@ -1,4 +1,4 @@
-// bun run examples/hono-bun.ts   (FCGI_TARGET and PORT from the environment)
+// npx bun run examples/hono-bun.ts   (FCGI_TARGET and PORT from the environment)
 import process from "node:process";
 import { app } from "./hono-app.ts";
 

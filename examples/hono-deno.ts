@@ -1,4 +1,4 @@
-// deno run -A examples/hono-deno.ts   (FCGI_TARGET and PORT from the environment)
+// npx deno run -A examples/hono-deno.ts   (FCGI_TARGET and PORT from the environment)
 import process from "node:process";
 import { app } from "./hono-app.ts";
 

@@ -2,6 +2,7 @@
 // backends, on loopback. Checks (and with --install installs) what it needs, starts everything in a temp dir,
 // measures, prints the tables and writes BENCHMARKS.md + BENCHMARKS.svg. Everything started is stopped at the
 // end, on an error and on SIGINT. `npm run bench -- --help` lists the options.
+import { withSummary } from "./bench/readme-summary.ts";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -179,8 +180,11 @@ async function run(opts: BenchOptions, tools: Tools, dir: string, commandLine: s
 function writeReport(results: BenchResults): void {
   process.stdout.write(`\n${resultTables(results)}\n`);
   writeFileSync(join(ROOT, "BENCHMARKS.svg"), renderChart(results));
-  writeFileSync(join(ROOT, "BENCHMARKS.md"), benchmarksPage(results, "BENCHMARKS.svg"));
-  say("wrote BENCHMARKS.md and BENCHMARKS.svg");
+  const page = benchmarksPage(results, "BENCHMARKS.svg");
+  writeFileSync(join(ROOT, "BENCHMARKS.md"), page);
+  // The README quotes the run only through its generated block, so its figures are this run's.
+  writeFileSync(join(ROOT, "README.md"), withSummary(readFileSync(join(ROOT, "README.md"), "utf8"), page));
+  say("wrote BENCHMARKS.md, BENCHMARKS.svg and README.md's performance block");
 }
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -237,6 +237,34 @@ describe(`the npm package (tests running on ${runtime})`, () => {
     assert.throws(() => process.kill(child.pid!, 0), /ESRCH/, "the gateway process is gone");
   });
 
+  it("examples/workers-miniflare.mjs, the README's local Workers run, serves the installed dist/workers/", async () => {
+    const config = JSON.stringify({ routes: [{ path: "/", target: `fcgi://127.0.0.1:${backend.port}/srv/app/` }] });
+    const child = spawn("node", [path.join(root, "examples", "workers-miniflare.mjs")], {
+      cwd: root, // where miniflare is installed; DIST points at the installed package
+      env: { ...env, DIST: path.join(installed, "dist", "workers"), PORT: "0", PROXY_FCGI_CONFIG: config },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    let out = "";
+    child.stdout!.on("data", (d) => { out += d; });
+    child.stderr!.on("data", (d) => { out += d; });
+    try {
+      const end = Date.now() + 30_000;
+      let m: RegExpExecArray | null;
+      while (!(m = /listens on (http:\/\/\S+)/.exec(out))) {
+        if (Date.now() > end || child.exitCode !== null) throw new Error(`miniflare did not start:\n${out}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const res = await fetch(new URL("/local.php?via=miniflare", m[1]));
+      const body = (await res.json()) as EchoBody;
+      assert.equal(body.params.SCRIPT_FILENAME, `proxy:fcgi://127.0.0.1:${backend.port}/srv/app/local.php`);
+      assert.equal(body.params.QUERY_STRING, "via=miniflare");
+    } finally {
+      child.kill("SIGTERM");
+      await exited;
+    }
+  });
+
   for (const rt of ["node", "deno", "bun"] as const) {
     it(`${rt} imports the package by name and gets dist/${rt}/`, async () => {
       const cmd = rt === "node" ? ["node", "by-name.mjs"] : rt === "deno" ? [tool("deno"), "run", "-A", "by-name.mjs"] : [tool("bun"), "by-name.mjs"];
