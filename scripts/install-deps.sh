@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the test suite talks to: real FastCGI backends (PHP-FPM, fcgiwrap, libfcgi) and Apache httpd
-# for the differential test, and openssl for the TLS test. Only what is missing is installed; needs root (CI and these machines run as root).
+# for the differential test, openssl for the TLS test, and Perl FCGI, php-cgi and Ruby fcgi for the pooling tests. Only what is missing is installed; needs root (CI and these machines run as root).
 set -euo pipefail
 
 need=()
@@ -10,6 +10,10 @@ command -v fcgiwrap >/dev/null 2>&1 || [ -x /usr/sbin/fcgiwrap ] || need+=(fcgiw
 command -v cc >/dev/null 2>&1 || need+=(gcc libc6-dev)
 [ -x /usr/sbin/apache2 ] || need+=(apache2)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)   # the TLS test makes its own CA and certificate
+# Few-connection and probe-hostile backends for the pooling tests (issue K).
+[ -f /usr/lib/x86_64-linux-gnu/perl5/5.36/FCGI.pm ] || ls /usr/lib/*/perl5/*/FCGI.pm >/dev/null 2>&1 || need+=(libfcgi-perl)
+command -v php-cgi8.2 >/dev/null 2>&1 || need+=(php8.2-cgi)
+[ -f /usr/lib/ruby/vendor_ruby/fcgi.rb ] || need+=(ruby-fcgi)
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "install-deps: everything is present"

@@ -48,7 +48,8 @@ Options:
                                  request-buffering=spool|stream max-body=SIZE[k|m|g]
                            pool keys: enablereuse=on|off disablereuse=on|off max=N smax=N ttl=SECONDS
                                  acquire=MILLISECONDS (not seconds, as in Apache; or 2s) mpx-max=N
-                                 retry=SECONDS flushpackets= flushwait= (no-ops)
+                                 retry=SECONDS get-values=on|off starve-after=SECONDS
+                                 flushpackets= flushwait= (no-ops)
                            TARGET may also be balancer://NAME (then no pool keys on the route)
   --balancer-member "balancer://NAME URL [key=value ...]"
                            a member of balancer NAME, in Apache BalancerMember syntax; repeatable

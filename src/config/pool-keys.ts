@@ -10,9 +10,13 @@ export type PoolKeys = ReadonlyArray<readonly [string, string]>;
 export const POOL_KEYS: Readonly<Record<string, (d: PoolDraft, text: string) => void>> = {
   // Reuse is on by default: a deliberate difference from Apache 2.4, whose fcgi workers reuse only with
   // enablereuse=on (older mod_proxy_fcgi documentation described reuse as the default).
-  enablereuse: (d, t) => { d.pool = { ...d.pool, reuse: parseOnOff(t), probe: parseOnOff(t) }; },
-  disablereuse: (d, t) => { d.pool = { ...d.pool, reuse: !parseOnOff(t), probe: !parseOnOff(t) }; },
-  max: (d, t) => { d.pool = { ...d.pool, max: parseCount(t, 1) }; },
+  enablereuse: (d, t) => { d.pool = { ...d.pool, reuse: parseOnOff(t) }; },
+  disablereuse: (d, t) => { d.pool = { ...d.pool, reuse: !parseOnOff(t) }; },
+  max: (d, t) => { d.pool = { ...d.pool, max: parseCount(t, 1), maxSet: true }; },
+  // FCGI_GET_VALUES, asked only when reusing. Off for backends that die on it (Debian's Ruby fcgi library).
+  "get-values": (d, t) => { d.pool = { ...d.pool, probe: parseOnOff(t) }; },
+  // Seconds a request may wait for its first byte before released connections close instead of idling.
+  "starve-after": (d, t) => { d.pool = { ...d.pool, starveAfterMs: parseDuration(t, "s") }; },
   smax: (d, t) => { d.pool = { ...d.pool, smax: parseCount(t, 0) }; },
   ttl: (d, t) => { d.pool = { ...d.pool, ttlMs: parseDuration(t, "s") }; },
   acquire: (d, t) => { d.pool = { ...d.pool, acquireMs: parseDuration(t, "ms") }; },

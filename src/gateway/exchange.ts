@@ -4,7 +4,7 @@
 import { CgiHeadParser, InvalidHeadError, type HeadLimits } from "../cgi/response-head.ts";
 import { BadGateway, GatewayError, GatewayTimeout, PayloadTooLarge, ServiceUnavailable } from "../errors.ts";
 import { ConnectionClosed, type ChannelHandlers } from "../pool/backend-connection.ts";
-import type { BackendPool, Lease } from "../pool/backend-pool.ts";
+import type { BackendPool, FreshReason, Lease } from "../pool/backend-pool.ts";
 import { ProtocolStatus } from "../protocol/constants.ts";
 import { ProtocolError } from "../protocol/errors.ts";
 import { setRequestId } from "../protocol/request-id.ts";
@@ -64,6 +64,8 @@ export interface ExchangeOutcome {
   /** Bytes written to and read from the backend (records included): bytraffic's measure. */
   readonly backendWritten: number;
   readonly backendRead: number;
+  /** The backend answered php-cgi's `404 No input file specified.` (it wants the plain script path). */
+  readonly noInputFile?: boolean;
 }
 
 type State = "connecting" | "head" | "body" | "done";
@@ -77,6 +79,10 @@ export class Exchange implements ChannelHandlers, Ticking {
   /** Bytes received from the backend on the current lease (a stale-connection retry needs none). */
   #received = 0;
   #retried = false;
+  /** When a tick first saw the request sent and unanswered (0: not yet), for starve-after. */
+  #sentSeen = 0;
+  /** The pool counts this request as starving for its first byte. */
+  #starving = false;
   #resolve!: (r: ProxyResponse) => void;
   #reject!: (e: GatewayError) => void;
   #controller: ReadableStreamDefaultController<Uint8Array> | undefined;
@@ -86,6 +92,7 @@ export class Exchange implements ChannelHandlers, Ticking {
   #early: Uint8Array[] | undefined;
   #status = 0;
   #bytesOut = 0;
+  #noInputFile = false;
   #backendWritten = 0;
   #backendRead = 0;
   #paused = false;
@@ -113,18 +120,25 @@ export class Exchange implements ChannelHandlers, Ticking {
       this.#reject = reject;
     });
     this.#p.ticker.add(this);
-    this.#start();
+    // A request that may not be sent twice goes only on a connection opened for it: a pooled one may be
+    // closing under us (PHP-FPM's pm.max_requests), and then nothing could safely try again.
+    this.#start(this.#p.retryable ? undefined : "unsafe");
     return response;
   }
 
   /** On an idle pooled connection at once (the usual case, no promise to wait for); else acquire one. */
-  #start(fresh = false): void {
+  #start(fresh?: FreshReason): void {
     const lease = fresh ? undefined : this.#p.pool.acquireNow();
     if (lease) this.#begin(lease);
     else void this.#acquire(fresh);
   }
 
-  async #acquire(fresh: boolean): Promise<void> {
+  /** The response has begun (the pool's starvation count asks). */
+  get responding(): boolean {
+    return this.#received > 0;
+  }
+
+  async #acquire(fresh: FreshReason | undefined): Promise<void> {
     const p = this.#p;
     let lease: Lease;
     try {
@@ -144,6 +158,8 @@ export class Exchange implements ChannelHandlers, Ticking {
     const p = this.#p;
     this.#lease = lease;
     this.#received = 0;
+    if (this.#starving) this.#unstarve(false);
+    this.#sentSeen = 0;
     this.#state = "head";
     lease.conn.bind(lease.requestId, this);
     this.#active = true;
@@ -196,6 +212,7 @@ export class Exchange implements ChannelHandlers, Ticking {
 
   stdout(data: Uint8Array): void {
     this.#touch();
+    if (this.#starving) this.#unstarve(true);
     this.#received += data.length;
     this.#backendRead += data.length;
     if (this.#state === "body") {
@@ -256,12 +273,14 @@ export class Exchange implements ChannelHandlers, Ticking {
     if (!head.noBody) {
       body = concatBytes(early);
       this.#bytesOut += body.length;
+      if (head.status === 404 && startsWith(body, NO_INPUT_FILE)) this.#noInputFile = true;
     }
     this.#resolve({ status: head.status, statusText: head.statusText, headers: head.headers, body });
   }
 
   stderr(data: Uint8Array): void {
     this.#touch();
+    if (this.#starving) this.#unstarve(true);
     this.#received += data.length;
     this.#backendRead += data.length;
     this.#stderr.push(data);
@@ -300,7 +319,7 @@ export class Exchange implements ChannelHandlers, Ticking {
       const lease = this.#lease!;
       this.#lease = undefined;
       this.#p.pool.release(lease, false);
-      this.#start(true);
+      this.#start("retry");
       return;
     }
     if (this.#state === "head") {
@@ -382,6 +401,7 @@ export class Exchange implements ChannelHandlers, Ticking {
     }
     // Waiting for a connection has its own timeouts (connect, acquire); while the client is the slow side,
     // the backend's silence is ours.
+    if (this.#state === "head" && this.#received === 0) this.#watchFirstByte(now);
     if (this.#active || this.#paused || this.#state === "connecting") {
       this.#active = false;
       this.#quietSince = now;
@@ -391,6 +411,24 @@ export class Exchange implements ChannelHandlers, Ticking {
     if (now - this.#quietSince >= timeout) {
       this.#fail(new GatewayTimeout(`backend sent nothing for ${timeout} ms${this.#state === "head" ? " before the response head" : " mid-body"}`));
     }
+  }
+
+  /** From the first tick that finds the request sent and unanswered; past starve-after the pool hears of it. */
+  #watchFirstByte(now: number): void {
+    if (this.#sentSeen === 0) {
+      this.#sentSeen = now;
+      return;
+    }
+    const waited = now - this.#sentSeen;
+    if (!this.#starving && waited >= this.#p.pool.options.starveAfterMs) {
+      this.#starving = true;
+      this.#p.pool.starving(this, waited);
+    }
+  }
+
+  #unstarve(gotFirstByte: boolean): void {
+    this.#starving = false;
+    this.#p.pool.starved(this, gotFirstByte);
   }
 
   /** Ends the exchange from outside (the gateway's shutdown): as any failure, logged once by `done`. */
@@ -460,6 +498,7 @@ export class Exchange implements ChannelHandlers, Ticking {
   #finish(error?: Error, clientAborted = false, ended = false): void {
     if (this.#state === "done") return;
     this.#state = "done";
+    if (this.#starving) this.#unstarve(false);
     this.#p.ticker.delete(this);
     this.#watching?.removeEventListener("abort", this.#onAbort);
     this.#stderr.flush();
@@ -483,6 +522,7 @@ export class Exchange implements ChannelHandlers, Ticking {
       bytesOut: this.#bytesOut,
       backendWritten: this.#backendWritten,
       backendRead: this.#backendRead,
+      ...(this.#noInputFile ? { noInputFile: true } : {}),
     });
   }
 }
@@ -490,6 +530,15 @@ export class Exchange implements ChannelHandlers, Ticking {
 /** The client disconnected; its status (499 in nginx's terms) is never sent to anyone. */
 class ClientGone extends GatewayError {
   readonly status = 499;
+}
+
+/** php-cgi's answer when SCRIPT_FILENAME is not a plain path (php-src sapi/cgi). */
+const NO_INPUT_FILE = new TextEncoder().encode("No input file specified.");
+
+function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
+  if (bytes.length < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (bytes[i] !== prefix[i]) return false;
+  return true;
 }
 
 /** Bodies up to this size that arrive whole with their head are handed over as bytes, not streamed. */

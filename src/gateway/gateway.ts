@@ -289,6 +289,11 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
             return;
           }
           if (error && !outcome.clientAborted) live.errors++;
+          if (outcome.noInputFile && route.backendType === "FPM") {
+            access("warn", route, target.text, outcome.status, outcome.bytesOut, 'the backend answered "No input file specified.", as ' +
+              "php-cgi does to the FPM-style SCRIPT_FILENAME: set backend-type=GENERIC on this route");
+            return;
+          }
           access(error && !outcome.clientAborted ? "error" : "info", route, target.text,
             outcome.clientAborted ? "client-aborted" : outcome.status, outcome.bytesOut, error?.message);
         },
@@ -431,6 +436,7 @@ function sumPools(pools: readonly PoolStats[]): PoolStats {
   return {
     open: sum("open"), busy: sum("busy"), idle: sum("idle"), waiting: sum("waiting"), connects: sum("connects"),
     connectFailures: sum("connectFailures"), reuses: sum("reuses"), multiplexing: pools.some((p) => p.multiplexing),
+    max: sum("max"), unsafeFresh: sum("unsafeFresh"), retries: sum("retries"), starveCloses: sum("starveCloses"),
   };
 }
 

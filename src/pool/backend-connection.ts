@@ -15,6 +15,8 @@ export interface ChannelHandlers {
   end(appStatus: number, protocolStatus: number): void;
   /** The connection failed or closed while the request was bound. */
   failed(error: Error): void;
+  /** Its response has begun (a first byte arrived). */
+  readonly responding: boolean;
 }
 
 export class BackendConnection {
@@ -108,6 +110,12 @@ export class BackendConnection {
   /** Requests in flight on it, aborted ones still draining included. */
   get active(): number {
     return this.#channels.size + this.#aborted.size + this.#reserved.size;
+  }
+
+  /** A request on it has begun receiving its response (the backend is serving this connection now). */
+  get responding(): boolean {
+    for (const ch of this.#channels.values()) if (ch.responding) return true;
+    return false;
   }
 
   /** True when the connection may carry another request alone: nothing pending, no partial record buffered. */

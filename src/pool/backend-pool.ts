@@ -15,6 +15,11 @@ export interface PoolOptions {
   readonly reuse: boolean;
   /** Connections open at once; further requests wait. */
   readonly max: number;
+  /**
+   * `max` was configured: it wins over a lower FCGI_MAX_CONNS (with a warning) and turns off lowering it
+   * for a starving backend.
+   */
+  readonly maxSet: boolean;
   /** Idle connections kept; surplus ones close when released. */
   readonly smax: number;
   /** Idle connections older than this close (ms). */
@@ -25,20 +30,32 @@ export interface PoolOptions {
   readonly mpxMax: number;
   /** After a failed GET_VALUES probe, wait this long before probing again (ms). */
   readonly retryMs: number;
-  /** Send the FCGI_GET_VALUES probe (off with disablereuse and on Workers). */
+  /** Send the FCGI_GET_VALUES probe when reusing (`get-values`; never on Workers). */
   readonly probe: boolean;
+  /**
+   * A request that has waited this long for its first response byte makes released connections close
+   * instead of idling, so a backend that serves one connection per process moves on (`starve-after`, ms).
+   */
+  readonly starveAfterMs: number;
 }
 
 export const POOL_DEFAULTS: PoolOptions = {
   reuse: true,
   max: 64,
+  maxSet: false,
   smax: 4, // below PHP-FPM's default pm.max_children of 5
   ttlMs: 5_000,
   acquireMs: 5_000,
   mpxMax: 100,
   retryMs: 60_000,
   probe: true,
+  starveAfterMs: 1_000,
 };
+
+/** A first byte this soon after a starvation close counts as the close having freed the backend. */
+const STARVE_CONFIRM_MS = 50;
+/** Confirmations before the pool's effective max is lowered. */
+const STARVE_CONFIRMATIONS = 3;
 
 /** A connection and a request id on it, for one request. */
 export interface Lease {
@@ -57,6 +74,23 @@ export interface PoolStats {
   readonly connectFailures: number;
   readonly reuses: number;
   readonly multiplexing: boolean;
+  /** Connections allowed open at once now: `max`, or lower after FCGI_MAX_CONNS or starvation. */
+  readonly max: number;
+  /** Requests sent on a connection opened for them because they may not be retried (unsafe method, streamed body). */
+  readonly unsafeFresh: number;
+  /** Requests sent again, once, on a new connection after a pooled one failed before any response byte. */
+  readonly retries: number;
+  /** Connections closed on release because a request was starving for its first byte. */
+  readonly starveCloses: number;
+}
+
+/** Why a request asks for a connection of its own rather than a pooled one. */
+export type FreshReason = "unsafe" | "retry";
+
+/** One request waiting for its first response byte (the exchange). */
+export interface FirstByteWaiter {
+  /** The response has begun: its first byte arrived. */
+  readonly responding: boolean;
 }
 
 /** What a waiter is woken with: a connection handed over, or a free slot to open its own connection in. */
@@ -66,6 +100,8 @@ interface Waiter {
   readonly resolve: (lease: Lease | typeof OPEN_SLOT) => void;
   readonly reject: (e: Error) => void;
   readonly connectTimeoutMs: number;
+  /** Needs a connection opened for it: never handed a released one. */
+  readonly fresh: boolean;
   timer: ReturnType<typeof setTimeout> | undefined;
 }
 
@@ -85,13 +121,27 @@ export class BackendPool {
   #reuses = 0;
   #sweep: ReturnType<typeof setTimeout> | undefined;
   #capabilities: Capabilities | undefined;
-  #probe: "never" | "running" | "done" = "never";
+  #probe: "never" | "running" | "done" | "refused" = "never";
   #probeFailedAt = 0;
   #closed = false;
+  /** Effective max (see PoolStats.max). */
+  #max: number;
+  #unsafeFresh = 0;
+  #retries = 0;
+  /** Requests past starve-after without a first byte. */
+  readonly #starving = new Set<FirstByteWaiter>();
+  #lastStarveClose = 0;
+  #starveCloses = 0;
+  #starveConfirmed = 0;
+  #longestStarveMs = 0;
+  /** Releases waiting for the end of the I/O turn that delivered their END_REQUEST (see release). */
+  #pending: Array<{ lease: Lease; ok: boolean }> = [];
+  #pendingFlushed: Promise<void> | undefined;
 
   constructor(endpoint: Endpoint, connector: () => Promise<Connector>, options: PoolOptions = POOL_DEFAULTS, warn: (m: string) => void = () => {}) {
     this.endpoint = endpoint;
     this.options = options;
+    this.#max = options.max;
     this.#connector = connector;
     this.#warn = warn;
   }
@@ -121,26 +171,36 @@ export class BackendPool {
     return this.#takeOpen();
   }
 
-  /** A connection (and request id) for one request. Rejects with the transport's error, or 503 after `acquire`. */
-  acquire(connectTimeoutMs: number, fresh = false): Promise<Lease> {
+  /**
+   * A connection (and request id) for one request. Rejects with the transport's error, or 503 after `acquire`.
+   * `fresh`: a connection opened for this request (see FreshReason).
+   */
+  acquire(connectTimeoutMs: number, fresh?: FreshReason): Promise<Lease> {
     if (this.#closed) return Promise.reject(new ServiceUnavailable("gateway is shutting down"));
     this.#maybeProbe();
+    if (fresh === "unsafe" && this.options.reuse && !this.#multiplexing) this.#unsafeFresh++;
+    else if (fresh === "retry") this.#retries++;
+    // A multiplexed connection is shared anyway: a fresh one buys nothing.
+    if (this.#multiplexing) fresh = undefined;
     if (!fresh) {
       const lease = this.#takeOpen();
       if (lease) return Promise.resolve(lease);
+      // A connection about to come back (its release waits for the end of the I/O turn): wait for it rather
+      // than opening another.
+      if (this.#pendingFlushed) return this.#pendingFlushed.then(() => this.acquire(connectTimeoutMs));
     }
     // Multiplexing: connections being opened will take several requests each; wait for them rather than
     // opening one connection per concurrent request.
     if (this.#multiplexing && !fresh && this.#waiters.length < this.#connecting * (this.options.mpxMax - 1)) {
       return this.#wait(connectTimeoutMs);
     }
-    if (this.#all.size + this.#connecting < this.options.max) return this.#open(connectTimeoutMs);
+    if (this.#all.size + this.#connecting < this.#max) return this.#open(connectTimeoutMs);
     if (fresh && this.#idle.length > 0) {
-      // A retry on a fresh connection at the limit: make room by dropping the oldest idle one.
+      // A fresh connection at the limit: make room by dropping the oldest idle one.
       this.#idle.shift()!.close();
       return this.#open(connectTimeoutMs);
     }
-    return this.#wait(connectTimeoutMs);
+    return this.#wait(connectTimeoutMs, fresh !== undefined);
   }
 
   /**
@@ -148,15 +208,15 @@ export class BackendPool {
    * clears its own timer and opens its own connection: on Workers a socket belongs to the request that opened
    * it, and a timer to the request that set it.
    */
-  #wait(connectTimeoutMs: number): Promise<Lease> {
+  #wait(connectTimeoutMs: number, fresh = false): Promise<Lease> {
     let waiter!: Waiter;
     const woken = new Promise<Lease | typeof OPEN_SLOT>((resolve, reject) => {
-      waiter = { resolve, reject, connectTimeoutMs, timer: undefined };
+      waiter = { resolve, reject, connectTimeoutMs, fresh, timer: undefined };
       waiter.timer = setTimeout(() => {
         const i = this.#waiters.indexOf(waiter);
         if (i < 0) return; // already woken
         this.#waiters.splice(i, 1);
-        reject(new ServiceUnavailable(`no connection to ${label(this.endpoint)} within ${this.options.acquireMs} ms (max=${this.options.max} busy)`));
+        reject(new ServiceUnavailable(`no connection to ${label(this.endpoint)} within ${this.options.acquireMs} ms (max=${this.#max} busy)`));
       }, this.options.acquireMs);
       this.#waiters.push(waiter);
     });
@@ -168,9 +228,29 @@ export class BackendPool {
 
   /**
    * The request is over. `ok`: it ended with END_REQUEST and the connection may carry another one. Anything
-   * else closes it (never reuse a connection whose state is unknown).
+   * else closes it (never reuse a connection whose state is unknown). A connection to keep goes back only
+   * after the I/O turn that delivered END_REQUEST: a backend that closes after its last request (PHP-FPM's
+   * pm.max_requests) sends its FIN right behind END_REQUEST, and a connection whose FIN was read is dropped
+   * instead of carrying a request into the close.
    */
   release(lease: Lease, ok: boolean): void {
+    // A multiplexed connection stays shared whatever this request did; its id must be freed at once, before
+    // another request can be given the same id.
+    if (!ok || !this.options.reuse || this.#closed || this.#multiplexing) {
+      this.#releaseNow(lease, ok);
+      return;
+    }
+    this.#pending.push({ lease, ok });
+    this.#pendingFlushed ??= new Promise<void>((resolve) => afterIoTurn(() => {
+      const batch = this.#pending;
+      this.#pending = [];
+      this.#pendingFlushed = undefined;
+      for (const { lease: l, ok: o } of batch) this.#releaseNow(l, o);
+      resolve();
+    }));
+  }
+
+  #releaseNow(lease: Lease, ok: boolean): void {
     const conn = lease.conn;
     conn.unbind(lease.requestId);
     if (this.#multiplexing && conn.healthy) {
@@ -178,12 +258,25 @@ export class BackendPool {
       else conn.close();
       return;
     }
-    if (!ok || !this.options.reuse || !conn.reusable || this.#closed) {
+    if (!ok || !this.options.reuse || !conn.reusable || this.#closed || this.#all.size > this.#max) {
       conn.close();
       return;
     }
-    const waiter = this.#waiters.shift();
+    if (this.#starving.size > 0) {
+      // A request waits for a backend process that serves one connection until it closes: close this one
+      // so the process moves on (a waiter opens a connection of its own when this one is forgotten).
+      this.#lastStarveClose = Date.now();
+      this.#starveCloses++;
+      conn.close();
+      return;
+    }
+    const waiter = this.#waiters[0];
+    if (waiter?.fresh) {
+      conn.close(); // the waiter opens its own once this one is forgotten
+      return;
+    }
     if (waiter) {
+      this.#waiters.shift();
       this.#reuses++;
       waiter.resolve({ conn, requestId: conn.reserveRequestId(), reused: true });
       return;
@@ -197,8 +290,43 @@ export class BackendPool {
     this.#armSweep();
   }
 
+  /** A request has waited `starveAfterMs` for its first byte (the exchange tells, from its tick). */
+  starving(waiter: FirstByteWaiter, waitedMs: number): void {
+    if (!this.options.reuse || this.#multiplexing) return;
+    this.#starving.add(waiter);
+    if (waitedMs > this.#longestStarveMs) this.#longestStarveMs = waitedMs;
+    // Idle connections pin processes as much as busy ones: let them go now, not at their ttl.
+    if (this.#idle.length > 0) {
+      this.#lastStarveClose = Date.now();
+      for (const conn of this.#idle.splice(0)) {
+        this.#starveCloses++;
+        conn.close();
+      }
+    }
+  }
+
+  /**
+   * A starving request got its first byte, or ended. A first byte within STARVE_CONFIRM_MS of a starvation
+   * close, STARVE_CONFIRMATIONS times, shows the backend serves only the connections it holds: its effective
+   * max becomes the number of connections then answering (unless `max` was configured).
+   */
+  starved(waiter: FirstByteWaiter, gotFirstByte: boolean): void {
+    if (!this.#starving.delete(waiter) || !gotFirstByte) return;
+    if (Date.now() - this.#lastStarveClose > STARVE_CONFIRM_MS) return;
+    if (++this.#starveConfirmed !== STARVE_CONFIRMATIONS || this.options.maxSet) return;
+    let answering = 0;
+    for (const c of this.#all) if (c.responding) answering++;
+    const lowered = Math.max(1, Math.min(answering, this.#max));
+    this.#warn(`backend ${label(this.endpoint)} serves only the connections it holds: ${STARVE_CONFIRMATIONS} requests ` +
+      `waited up to ${this.#longestStarveMs} ms for a first byte that came within ${STARVE_CONFIRM_MS} ms of a pooled ` +
+      `connection closing; at most ${lowered} connections from now on (was ${this.#max}; set max= to choose)`);
+    this.#max = lowered;
+  }
+
   close(): void {
     this.#closed = true;
+    this.#starving.clear();
+    for (const { lease } of this.#pending.splice(0)) lease.conn.close();
     if (this.#sweep !== undefined) clearTimeout(this.#sweep);
     for (const w of this.#waiters.splice(0)) {
       clearTimeout(w.timer);
@@ -219,6 +347,10 @@ export class BackendPool {
       connectFailures: this.#connectFailures,
       reuses: this.#reuses,
       multiplexing: this.#multiplexing,
+      max: this.#max,
+      unsafeFresh: this.#unsafeFresh,
+      retries: this.#retries,
+      starveCloses: this.#starveCloses,
     };
   }
 
@@ -292,7 +424,7 @@ export class BackendPool {
       // Connections still opening will serve the rest.
       if (this.#waiters.length <= this.#connecting * (this.options.mpxMax - 1)) return;
     }
-    if (this.#all.size + this.#connecting >= this.options.max) return;
+    if (this.#all.size + this.#connecting >= this.#max) return;
     this.#connecting++; // the slot is the woken waiter's
     this.#waiters.shift()!.resolve(OPEN_SLOT);
   }
@@ -310,6 +442,20 @@ export class BackendPool {
     conn.idleSince = Date.now();
     if (!this.#idle.includes(conn)) this.#idle.push(conn);
     this.#armSweep();
+  }
+
+  /**
+   * FCGI_MAX_CONNS above 1 caps the open connections unless `max` was configured (php-cgi reports its
+   * PHP_FCGI_CHILDREN). 1 is no cap: libfcgi reports 1 even when threaded.
+   */
+  #applyMaxConns(maxConns: number | undefined): void {
+    if (maxConns === undefined || maxConns <= 0 || maxConns >= this.options.max) return;
+    if (this.options.maxSet) {
+      this.#warn(`backend ${label(this.endpoint)} reports FCGI_MAX_CONNS=${maxConns}, below max=${this.options.max} (libfcgi applications always report 1)`);
+      return;
+    }
+    if (maxConns === 1) return;
+    if (maxConns < this.#max) this.#max = maxConns;
   }
 
   /** Closes connections idle for `ttl`; runs only while some are idle, and never keeps the process alive. */
@@ -332,22 +478,27 @@ export class BackendPool {
 
   /** FCGI_GET_VALUES once per backend, in the background on first use; no request waits for it. */
   #maybeProbe(): void {
-    if (!this.options.probe || !this.options.reuse || this.#probe === "running") return;
+    if (!this.options.probe || !this.options.reuse || this.#probe === "running" || this.#probe === "refused") return;
     if (this.#probe === "done" && (this.#capabilities !== undefined || Date.now() - this.#probeFailedAt < this.options.retryMs)) return;
     this.#probe = "running";
     this.#connector()
       .then((connector) => queryValues(connector, this.endpoint, 1000))
       .then(
-        (caps) => {
+        (answer) => {
+          if (answer === "closed") {
+            // Never again: some libraries die on a management record (Debian's Ruby fcgi).
+            this.#probe = "refused";
+            this.#warn(`backend ${label(this.endpoint)} closed the connection instead of answering FCGI_GET_VALUES: ` +
+              `it gets no management records from now on (if it crashed, set get-values=off)`);
+            return;
+          }
           this.#probe = "done";
-          if (!caps) {
+          if (answer === "silent") {
             this.#probeFailedAt = Date.now(); // "unknown": not cached, asked again after `retry`
             return;
           }
-          this.#capabilities = caps;
-          if (caps.maxConns !== undefined && caps.maxConns > 0 && this.options.max > caps.maxConns) {
-            this.#warn(`backend ${label(this.endpoint)} reports FCGI_MAX_CONNS=${caps.maxConns}, below max=${this.options.max} (libfcgi applications always report 1)`);
-          }
+          this.#capabilities = answer;
+          this.#applyMaxConns(answer.maxConns);
         },
         () => {
           this.#probe = "done";
@@ -356,6 +507,11 @@ export class BackendPool {
       );
   }
 }
+
+/** After the current I/O turn: Node's and Bun's setImmediate runs after the poll phase's reads. */
+const afterIoTurn: (fn: () => void) => void = typeof setImmediate === "function"
+  ? (fn) => { setImmediate(fn); }
+  : (fn) => { setTimeout(fn, 0); };
 
 function label(e: Endpoint): string {
   return e.kind === "tcp" ? `${e.host.includes(":") ? `[${e.host}]` : e.host}:${e.port}` : `unix:${e.path}`;

@@ -13,19 +13,26 @@ export interface Capabilities {
   readonly mpxsConns?: boolean;
 }
 
-/** Resolves with what the application reported, or undefined when it did not answer within `timeoutMs`. */
-export async function queryValues(connector: Connector, endpoint: Endpoint, timeoutMs: number): Promise<Capabilities | undefined> {
+/**
+ * What the application said: its capabilities; `"silent"`, no answer within the time (a libfcgi application
+ * whose workers are all busy answers only once one accepts: ask again later); or `"closed"`, it closed or
+ * reset the connection, or sent garbage, instead of answering (Debian's Ruby fcgi library dies on the record).
+ */
+export type ValuesAnswer = Capabilities | "silent" | "closed";
+
+/** Asks once on a connection of its own; rejects only when connecting fails. */
+export async function queryValues(connector: Connector, endpoint: Endpoint, timeoutMs: number): Promise<ValuesAnswer> {
   const conn = await connector(endpoint, { timeoutMs });
-  return new Promise<Capabilities | undefined>((resolve) => {
+  return new Promise<ValuesAnswer>((resolve) => {
     let done = false;
-    const finish = (result: Capabilities | undefined) => {
+    const finish = (result: ValuesAnswer) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
       conn.close();
       resolve(result);
     };
-    const timer = setTimeout(() => finish(undefined), timeoutMs);
+    const timer = setTimeout(() => finish("silent"), timeoutMs);
     const decoder = new RecordDecoder({
       stream() {},
       streamEnd() {},
@@ -47,11 +54,11 @@ export async function queryValues(connector: Connector, endpoint: Endpoint, time
         try {
           decoder.push(chunk);
         } catch {
-          finish(undefined);
+          finish("closed");
         }
       },
-      end: () => finish(undefined),
-      close: () => finish(undefined),
+      end: () => finish("closed"),
+      close: () => finish("closed"),
     });
     conn.write(getValues([FCGI_MAX_CONNS, FCGI_MAX_REQS, FCGI_MPXS_CONNS]));
     conn.shutdownWrite();

@@ -35,6 +35,8 @@ export interface PhpFpmOptions {
   readonly tcpChildren?: number;
   /** Workers in the Unix socket pool (default 2). */
   readonly unixChildren?: number;
+  /** pm.max_requests of the TCP pool: each child exits after this many requests (default 0: never). */
+  readonly maxRequests?: number;
 }
 
 /*
@@ -95,7 +97,7 @@ pid = ${join(dir, "php-fpm.pid")}
 error_log = ${logFile}
 log_level = notice
 daemonize = no
-${pool("tcp", `127.0.0.1:${port}`, options.tcpChildren ?? 6)}
+${pool("tcp", `127.0.0.1:${port}`, options.tcpChildren ?? 6, options.maxRequests ? `pm.max_requests = ${options.maxRequests}\n` : "")}
 ${pool("unix", socketPath, options.unixChildren ?? 2, "listen.mode = 0600\n")}`);
       // -F: stay in the foreground as our child; -R: we run as root in CI and containers, and the pools have
       // no `user`, so FPM must be told that running them as root is intended.
