@@ -194,12 +194,13 @@ export class BackendPool {
     if (this.#multiplexing && !fresh && this.#waiters.length < this.#connecting * (this.options.mpxMax - 1)) {
       return this.#wait(connectTimeoutMs);
     }
-    if (this.#all.size + this.#connecting < this.#max) return this.#open(connectTimeoutMs);
     if (fresh && this.#idle.length > 0) {
-      // A fresh connection at the limit: make room by dropping the oldest idle one.
+      // A fresh connection in place of an idle one, whether or not at the limit: the idle one pins a backend
+      // process (a PHP-FPM child) that the new connection needs, and the pool keeps its size.
       this.#idle.shift()!.close();
       return this.#open(connectTimeoutMs);
     }
+    if (this.#all.size + this.#connecting < this.#max) return this.#open(connectTimeoutMs);
     return this.#wait(connectTimeoutMs, fresh !== undefined);
   }
 
