@@ -31,6 +31,8 @@ import { uploadScript } from "./bench/wrk.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const RUNTIMES: readonly GatewayRuntime[] = ["node", "deno", "bun"];
+/** pm.max_requests of the recycling php-fpm. */
+const RECYCLE_AFTER = 20;
 
 /** Exit code 1 with the one line that installs what is missing, or the tools once everything is there. */
 async function prerequisites(opts: BenchOptions): Promise<Tools | undefined> {
@@ -79,10 +81,13 @@ async function run(opts: BenchOptions, tools: Tools, dir: string, commandLine: s
   const hello = await startHello("hello", helloBinary, helloThreads);
   const stream = await startHello("hello-stream", helloBinary, streamThreads);
   const php = await startPhpFpm(tools.phpFpm, dir, phpWorkers);
+  // The recycling case (issue K): children exit after 20 requests; POSTs must not get 502s for it.
+  const recycle = await startPhpFpm(tools.phpFpm, dir, phpWorkers, RECYCLE_AFTER, "php-fpm-recycle");
   const upstreams: Upstreams = {
     hello: { port: hello.port, conns: opts.connections },
     stream: { port: stream.port, conns: opts.streams },
     php: { port: php.port, conns: opts.phpConns, docroot: php.docroot },
+    recycle: { port: recycle.port, conns: opts.phpConns, docroot: recycle.docroot },
   };
   const ctx: ProxyContext = { dir, upstreams, accessLog: opts.accessLog };
 
@@ -145,6 +150,15 @@ async function run(opts: BenchOptions, tools: Tools, dir: string, commandLine: s
       script: uploadScript(dir, 1024 * 1024),
     },
     { key: "php", id: "php", title: "PHP-FPM hello", method: "GET", path: "/php/hello.php", connections: opts.phpConns },
+    {
+      key: "recycle",
+      id: "recycle",
+      title: `PHP-FPM recycling its children (pm.max_requests=${RECYCLE_AFTER}), 64-byte POSTs`,
+      method: "POST",
+      path: "/recycle/hello.php",
+      connections: opts.phpConns,
+      script: uploadScript(dir, 64),
+    },
   ];
   for (const s of wrkScenarios) if (s.script && wants(s.key)) configs[`wrk script for ${s.title}`] = readFileSync(s.script, "utf8").replace(/^--.*\n/, "");
   for (const s of wrkScenarios) if (wants(s.key)) results.wrk.push(await runWrkScenario(s, proxies, opts, tools.wrk));

@@ -35,18 +35,21 @@ export interface PhpBackend extends Backend {
   readonly docroot: string;
 }
 
-/** php-fpm with `children` workers (pm = static), started without the host's php.ini (-n). */
-export async function startPhpFpm(binary: string, dir: string, children: number): Promise<PhpBackend> {
+/**
+ * php-fpm with `children` workers (pm = static), started without the host's php.ini (-n). `maxRequests`: each
+ * child exits after that many requests (pm.max_requests), closing its connection behind its last answer.
+ */
+export async function startPhpFpm(binary: string, dir: string, children: number, maxRequests = 0, name = "php-fpm"): Promise<PhpBackend> {
   const docroot = join(dir, "www");
   mkdirSync(docroot, { recursive: true, mode: 0o755 });
   writeFileSync(join(docroot, "hello.php"), `<?php\necho "hello";\n`, { mode: 0o644 });
   const port = await freePort();
-  const conf = join(dir, "php-fpm.conf");
+  const conf = join(dir, `${name}.conf`);
   writeFileSync(conf, [
     "[global]",
     "daemonize = no",
-    `error_log = ${join(dir, "php-fpm.log")}`,
-    `pid = ${join(dir, "php-fpm.pid")}`,
+    `error_log = ${join(dir, `${name}.log`)}`,
+    `pid = ${join(dir, `${name}.pid`)}`,
     "[bench]",
     // php-fpm refuses to run workers as root; as another user it keeps that user.
     ...(asRoot ? ["user = www-data", "group = www-data"] : []),
@@ -54,15 +57,16 @@ export async function startPhpFpm(binary: string, dir: string, children: number)
     "listen.backlog = 1024",
     "pm = static",
     `pm.max_children = ${children}`,
+    ...(maxRequests > 0 ? [`pm.max_requests = ${maxRequests}`] : []),
     "clear_env = yes",
     "",
   ].join("\n"));
   const args = ["-F", "-n", "-y", conf];
   // -n drops php.ini and with it opcache: load it again, as any production PHP has it.
   if (opcacheAvailable()) args.push("-d", "zend_extension=opcache", "-d", "opcache.enable=1");
-  const proc = startProcess({ name: "php-fpm", command: binary, args, env: BASE_ENV });
+  const proc = startProcess({ name, command: binary, args, env: BASE_ENV });
   await waitForPort(port, proc);
-  return { name: "php-fpm", port, proc, docroot };
+  return { name, port, proc, docroot };
 }
 
 function opcacheAvailable(): boolean {

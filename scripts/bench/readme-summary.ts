@@ -5,9 +5,10 @@
 export const BEGIN = "<!-- bench-summary: generated from BENCHMARKS.md by scripts/bench/readme-summary.ts; do not edit -->";
 export const END = "<!-- /bench-summary -->";
 
-/** A Markdown table under a `### heading` of the page, as rows of cells keyed by column name. */
-function table(page: string, heading: string): Array<Record<string, string>> {
+/** A Markdown table under a `### heading` (its start) of the page, as rows of cells keyed by column name. */
+function table(page: string, heading: string, optional = false): Array<Record<string, string>> {
   const at = page.indexOf(`\n### ${heading}`);
+  if (at < 0 && optional) return [];
   if (at < 0) throw new Error(`BENCHMARKS.md has no "### ${heading}" section`);
   const next = page.indexOf("\n#", at + 4);
   const lines = page.slice(at, next < 0 ? undefined : next).split("\n").filter((l) => l.startsWith("|"));
@@ -55,6 +56,7 @@ export function readmeSummary(page: string): string {
     md(["scenario", "nginx", "Apache", "Node", "Deno", "Bun"], rows),
     "",
     `Memory stays bounded: the largest RSS growth over a 1 GiB transfer was ${growth.mib} MiB (${growth.who}).`,
+    ...recycleLine(table(page, "PHP-FPM recycling its children", true)),
     "Where a proxied tiny GET's CPU goes, each part measured alone (µs per request):",
     "",
     md(["runtime", "HTTP server alone", "backend round trip", "gateway JS", "sum", "measured tiny GET", "nginx tiny GET"],
@@ -62,6 +64,13 @@ export function readmeSummary(page: string): string {
         r["proxy-fcgi tiny GET µs/req"]!, r["nginx tiny GET µs/req"]!])),
     END,
   ].join("\n");
+}
+
+/** Failed requests per proxy in the recycling scenario, when the run had it. */
+function recycleLine(rows: Array<Record<string, string>>): string[] {
+  if (rows.length === 0) return [];
+  const shown = rows.map((r) => `${r.proxy!.replace(/^proxy-fcgi \((\w+)\)$/, "$1")} ${r.errors}`).join(", ");
+  return [`Requests that failed while PHP-FPM recycled its children (pooled connections, small POSTs): ${shown}.`];
 }
 
 /** The README with its block replaced by what BENCHMARKS.md says now. */

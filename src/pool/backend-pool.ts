@@ -135,8 +135,10 @@ export class BackendPool {
   #starveConfirmed = 0;
   #longestStarveMs = 0;
   /** Releases waiting for the end of the I/O turn that delivered their END_REQUEST (see release). */
-  #pending: Array<{ lease: Lease; ok: boolean }> = [];
-  #pendingFlushed: Promise<void> | undefined;
+  #pending: Lease[] = [];
+  /** Acquires waiting for those releases (no idle connection meanwhile). */
+  #afterFlush: Array<() => void> = [];
+  readonly #flush = () => this.#flushPending();
 
   constructor(endpoint: Endpoint, connector: () => Promise<Connector>, options: PoolOptions = POOL_DEFAULTS, warn: (m: string) => void = () => {}) {
     this.endpoint = endpoint;
@@ -187,7 +189,11 @@ export class BackendPool {
       if (lease) return Promise.resolve(lease);
       // A connection about to come back (its release waits for the end of the I/O turn): wait for it rather
       // than opening another.
-      if (this.#pendingFlushed) return this.#pendingFlushed.then(() => this.acquire(connectTimeoutMs));
+      if (this.#pending.length > 0) {
+        return new Promise<Lease>((resolve, reject) => {
+          this.#afterFlush.push(() => this.acquire(connectTimeoutMs).then(resolve, reject));
+        });
+      }
     }
     // Multiplexing: connections being opened will take several requests each; wait for them rather than
     // opening one connection per concurrent request.
@@ -241,14 +247,18 @@ export class BackendPool {
       this.#releaseNow(lease, ok);
       return;
     }
-    this.#pending.push({ lease, ok });
-    this.#pendingFlushed ??= new Promise<void>((resolve) => afterIoTurn(() => {
-      const batch = this.#pending;
-      this.#pending = [];
-      this.#pendingFlushed = undefined;
-      for (const { lease: l, ok: o } of batch) this.#releaseNow(l, o);
-      resolve();
-    }));
+    // One timer per I/O turn, however many requests ended in it.
+    if (this.#pending.push(lease) === 1) afterIoTurn(this.#flush);
+  }
+
+  #flushPending(): void {
+    const batch = this.#pending;
+    this.#pending = [];
+    for (const lease of batch) this.#releaseNow(lease, true);
+    if (this.#afterFlush.length === 0) return;
+    const waiting = this.#afterFlush;
+    this.#afterFlush = [];
+    for (const retry of waiting) retry();
   }
 
   #releaseNow(lease: Lease, ok: boolean): void {
@@ -327,7 +337,8 @@ export class BackendPool {
   close(): void {
     this.#closed = true;
     this.#starving.clear();
-    for (const { lease } of this.#pending.splice(0)) lease.conn.close();
+    for (const lease of this.#pending.splice(0)) lease.conn.close();
+    for (const retry of this.#afterFlush.splice(0)) retry(); // each rejects: the pool is closed
     if (this.#sweep !== undefined) clearTimeout(this.#sweep);
     for (const w of this.#waiters.splice(0)) {
       clearTimeout(w.timer);

@@ -48,6 +48,7 @@ export function apacheConfig(ctx: ProxyContext, port: number): string {
     "</Location>",
     `ProxyPass "/sse/" "fcgi://${HOST}:${u.stream.port}/bench/" flushpackets=on`,
     `ProxyPass "/php/" "fcgi://${HOST}:${u.php.port}${u.php.docroot}/" enablereuse=on max=${u.php.conns}`,
+    `ProxyPass "/recycle/" "fcgi://${HOST}:${u.recycle.port}${u.recycle.docroot}/" enablereuse=on max=${u.recycle.conns}`,
     `ProxyPass "/" "fcgi://${HOST}:${u.hello.port}/bench/" enablereuse=on max=${u.hello.conns}`,
     "",
   ].join("\n");

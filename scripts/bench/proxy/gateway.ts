@@ -34,6 +34,7 @@ export function gatewayRoutes(ctx: ProxyContext): string[] {
     // max: the pool's cap (default 64) applies without reuse too; nginx has none and Apache's is its threads.
     `/sse/ fcgi://${HOST}:${u.stream.port}/bench/ disablereuse=on max=${u.stream.conns} timeout=120 backend-type=GENERIC`,
     `/php/ fcgi://${HOST}:${u.php.port}${u.php.docroot}/ max=${u.php.conns} smax=${u.php.conns}`,
+    `/recycle/ fcgi://${HOST}:${u.recycle.port}${u.recycle.docroot}/ max=${u.recycle.conns} smax=${u.recycle.conns}`,
     `/ fcgi://${HOST}:${u.hello.port}/bench/ max=${u.hello.conns} smax=${u.hello.conns} max-body=${MAX_BODY_BYTES} backend-type=GENERIC`,
   ];
 }

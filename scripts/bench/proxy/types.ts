@@ -21,12 +21,15 @@ export interface Upstream {
  * Three routes, the same on every proxy:
  *   /sse/  → the streaming hello instance (one connection per request: streams are long, reuse is moot)
  *   /php/  → php-fpm, SCRIPT_FILENAME = docroot/hello.php
+ *   /recycle/ → a php-fpm recycling its children (pm.max_requests=20), the same way
  *   /      → the hello instance, pooled, bodies up to MAX_BODY streamed
  */
 export interface Upstreams {
   readonly hello: Upstream;
   readonly stream: Upstream;
   readonly php: Upstream & { readonly docroot: string };
+  /** A second php-fpm whose children exit after 20 requests (pm.max_requests): /recycle/. */
+  readonly recycle: Upstream & { readonly docroot: string };
 }
 
 /** Request bodies up to this size pass every proxy (the 1 GiB upload fits). */
