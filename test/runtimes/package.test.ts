@@ -292,8 +292,9 @@ describe(`the npm package (tests running on ${runtime})`, () => {
     assert.equal(r.code, 0, `${r.out}${r.err}`);
   });
 
-  const workers = existsSync(path.join(root, "src/adapters/workers/entry.ts"));
-  it("a Worker importing proxy-fcgi/fetch by name gets dist/workers/ and serves a request in workerd", { skip: workers ? false : "no src/adapters/workers/entry.ts yet" }, async () => {
+  it("a Worker importing proxy-fcgi/fetch by name gets dist/workers/ and serves a request in workerd", async () => {
+    // A moved or missing entry is a failure, never a skip.
+    assert.ok(existsSync(path.join(root, "src/adapters/workers/entry.ts")), "src/adapters/workers/entry.ts is missing");
     // As wrangler does it: esbuild with the workerd/worker conditions, from the project that installed the package.
     const { build } = await import("esbuild");
     const { Miniflare } = await import("miniflare");
