@@ -34,7 +34,7 @@ const ONLY: Array<[string, Runtime[]]> = [
   ["adapters/bun/", ["bun"]],
   ["transport/workers.ts", ["workerd"]],
   ["adapters/workers/", ["workerd"]],
-  ["transport/files.ts", ["node", "deno", "bun"]],
+  ["platform/files.ts", ["node", "deno", "bun"]],
 ];
 
 /** The runtimes that may load `file`, or undefined when all do. */

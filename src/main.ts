@@ -3,21 +3,18 @@
 import process from "node:process";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { ListenError } from "./adapters/listen-error.ts";
+import { createGateway } from "./adapters/embedded.ts";
 import { serve } from "./adapters/serve.ts";
 import { parseArgs, USAGE } from "./cli/args.ts";
-import { ConfigError } from "./config/errors.ts";
+import { ConfigError, ListenError } from "./errors.ts";
 import { buildGatewayConfig, type ConfigWarn } from "./config/gateway-config.ts";
 import { parseJsonConfig, type FileConfig } from "./config/json.ts";
 import { parseProxyPass } from "./config/proxy-pass.ts";
 import { warnMissingSockets } from "./config/socket-check.ts";
 import type { GatewayConfig } from "./config/types.ts";
-import { createGateway } from "./gateway/gateway.ts";
-import { flushLog, Logger } from "./gateway/log.ts";
+import { Logger } from "./gateway/log.ts";
+import { flushLog, stderrSink } from "./platform/log-sink.ts";
 import { VERSION } from "./version.ts";
-
-/** Thrown for anything the user must fix before the gateway can start: printed as one line, exit 2. */
-class StartupError extends Error {}
 
 async function main(argv: readonly string[]): Promise<number> {
   const args = parseArgs(argv);
@@ -30,14 +27,14 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const file: FileConfig | undefined = args.configFile ? parseJsonConfig(await readConfig(args.configFile), args.configFile) : undefined;
-  const log = new Logger(undefined, args.logLevel ?? file?.logLevel ?? "info");
+  const log = new Logger(stderrSink, args.logLevel ?? file?.logLevel ?? "info");
   const warn: ConfigWarn = (where, message) => log.log("warn", {}, `${where}: ${message}`);
 
   // No routes anywhere: serve the built-in demo responder so a fresh checkout shows something working.
   let demo: { close(): Promise<void> } | undefined;
   const flagRoutes = [...args.flagRoutes];
   if (flagRoutes.length === 0 && (file?.routes.length ?? 0) === 0) {
-    const { startDemoBackend } = await import("./responder/demo.ts");
+    const { startDemoBackend } = await import("./fcgi-server/demo.ts");
     const backend = await startDemoBackend();
     demo = backend;
     flagRoutes.push(parseProxyPass(`/ fcgi://127.0.0.1:${backend.port}/demo/ backend-type=GENERIC`));
@@ -62,7 +59,7 @@ async function main(argv: readonly string[]): Promise<number> {
       server = await serve(gateway, config.listen);
     } catch (e) {
       await gateway.close();
-      throw e instanceof ListenError ? new StartupError(`--listen ${e.message}`) : e;
+      throw e;
     }
     const shown = config.listen.host.includes(":") ? `[${config.listen.host}]` : config.listen.host;
     log.log("info", {}, `proxy-fcgi ${VERSION} listening on http://${shown}:${server.port}/`);
@@ -97,8 +94,9 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e) => {
     flushLog();
-    if (e instanceof ConfigError || e instanceof StartupError) {
-      process.stderr.write(`proxy-fcgi: ${e.message}\n`);
+    // What the user must fix before the gateway can start: one line, exit 2.
+    if (e instanceof ConfigError || e instanceof ListenError) {
+      process.stderr.write(`proxy-fcgi: ${e instanceof ListenError ? "--listen " : ""}${e.message}\n`);
       process.exit(2);
     }
     process.stderr.write(`proxy-fcgi: ${(e as Error)?.stack ?? e}\n`);

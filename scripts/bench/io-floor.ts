@@ -16,7 +16,7 @@ import process from "node:process";
 import { ProtocolStatus, RecordType } from "../../src/protocol/constants.ts";
 import { RecordDecoder, type RecordHandlers } from "../../src/protocol/decoder.ts";
 import { encodeRequestHead } from "../../src/protocol/request-head.ts";
-import { runtimeConnector } from "../../src/transport/connector.ts";
+import { runtimeConnector } from "../../src/platform/connector.ts";
 import type { Conn, Connector, TransportError } from "../../src/transport/types.ts";
 import type { IoFloorRow } from "./results.ts";
 import { runtimeName } from "./runtime-name.ts";

@@ -1,43 +1,33 @@
 // The client connection from whatever a runtime passes as a fetch handler's second argument, so one
 // `fetch(request, second)` works under `deno serve` (ServeHandlerInfo), `bun run` / Bun.serve (the Server),
-// @hono/node-server ({ incoming }), and Workers (bindings; the address is in cf-connecting-ip).
-import { normaliseAddress, type ConnectionInfo } from "../connection-info.ts";
+// @hono/node-server ({ incoming }), and Workers (bindings; the address is in cf-connecting-ip). Each runtime's
+// own file says how its connection reads; this file only tells them apart.
+import type { ConnectionInfo } from "../connection-info.ts";
+import { RUNTIME } from "../platform/runtime.ts";
+import { bunConnectionInfo, type BunAddress } from "./client-info/bun.ts";
+import { denoConnectionInfo, type DenoAddr } from "./client-info/deno.ts";
+import { nodeConnectionInfo, type NodeIncoming } from "./client-info/node.ts";
+import { workersConnectionInfo } from "./client-info/workers.ts";
 
-interface DenoInfo { remoteAddr: { hostname?: string; port?: number; transport?: string } }
-interface BunServer { requestIP(req: Request): { address: string; port: number } | null; port?: number; hostname?: string }
-interface NodeEnv { incoming: { socket: { remoteAddress?: string; remotePort?: number; localAddress?: string; localPort?: number; encrypted?: boolean }; url?: string; httpVersion?: string } }
-
+/**
+ * The ConnectionInfo of `request` from a runtime's second fetch argument. The listener's address comes from the
+ * URL; without a recognised argument REMOTE_ADDR is empty (on Workers, cf-connecting-ip: elsewhere that header
+ * is whatever the client sent, so it is never trusted).
+ */
 export function connectionInfoFrom(request: Request, second: unknown): ConnectionInfo {
   const url = safeUrl(request.url);
   const tls = url?.protocol === "https:";
   const localPort = url?.port ? Number(url.port) : tls ? 443 : 80;
-  const local = { localAddress: url?.hostname ?? "", localPort, tls };
+  const localAddress = url?.hostname ?? "";
   if (second && typeof second === "object") {
-    if ("remoteAddr" in second) {
-      const addr = (second as DenoInfo).remoteAddr;
-      return { ...local, remoteAddress: normaliseAddress(addr.hostname), ...(addr.port !== undefined ? { remotePort: addr.port } : {}) };
-    }
-    if (typeof (second as BunServer).requestIP === "function") {
-      const ip = (second as BunServer).requestIP(request);
-      return { ...local, remoteAddress: normaliseAddress(ip?.address), ...(ip ? { remotePort: ip.port } : {}) };
-    }
-    if ("incoming" in second && (second as NodeEnv).incoming?.socket) {
-      const { socket, url: rawTarget, httpVersion } = (second as NodeEnv).incoming;
-      return {
-        remoteAddress: normaliseAddress(socket.remoteAddress),
-        ...(socket.remotePort !== undefined ? { remotePort: socket.remotePort } : {}),
-        localAddress: normaliseAddress(socket.localAddress),
-        localPort: socket.localPort ?? localPort,
-        tls: Boolean(socket.encrypted),
-        ...(rawTarget ? { rawTarget } : {}),
-        ...(httpVersion ? { httpVersion } : {}),
-      };
-    }
+    if ("remoteAddr" in second) return denoConnectionInfo((second as { remoteAddr: DenoAddr }).remoteAddr, localAddress, localPort, tls);
+    const requestIP = (second as { requestIP?: unknown }).requestIP;
+    if (typeof requestIP === "function") return bunConnectionInfo(requestIP.call(second, request) as BunAddress, localAddress, localPort, tls);
+    const incoming = (second as { incoming?: NodeIncoming }).incoming;
+    if (incoming?.socket) return nodeConnectionInfo(incoming, localPort);
   }
-  // Workers: the edge puts the client's address in a header, and there is no port. Elsewhere that header
-  // is whatever the client sent, so it is never trusted.
-  const onWorkers = (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent === "Cloudflare-Workers";
-  return { ...local, remoteAddress: onWorkers ? normaliseAddress(request.headers.get("cf-connecting-ip")) : "" };
+  if (RUNTIME === "workerd") return workersConnectionInfo(request, localAddress, localPort, tls);
+  return { localAddress, localPort, tls, remoteAddress: "" };
 }
 
 function safeUrl(u: string): URL | undefined {

@@ -11,10 +11,11 @@
 import process from "node:process";
 import { existsSync, readFileSync } from "node:fs";
 import { configFromJson } from "../config/from-json.ts";
-import { ConfigError } from "../config/errors.ts";
+import { ConfigError } from "../errors.ts";
 import { warnMissingSockets } from "../config/socket-check.ts";
 import { Logger } from "../gateway/log.ts";
-import { createGateway, type EmbeddedGateway } from "../mod.ts";
+import { currentPlatform } from "../platform/current.ts";
+import { createGateway, type EmbeddedGateway } from "./embedded.ts";
 
 /** What `deno serve`, `bun run` and Workers-style hosts call. */
 export interface FetchModule {
@@ -31,7 +32,7 @@ function load(): EmbeddedGateway {
     throw new ConfigError(`${path} (PROXY_FCGI_CONFIG)`, `cannot read the config file: ${(e as Error).message}`);
   }
   const config = configFromJson(text, path);
-  const log = new Logger(undefined, config.logLevel);
+  const log = new Logger(currentPlatform().log, config.logLevel);
   warnMissingSockets(config, existsSync, (where, message) => log.log("warn", {}, `${where}: ${message}`));
   return createGateway(config);
 }

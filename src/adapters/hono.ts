@@ -9,8 +9,8 @@
  * @module
  */
 import type { JsonRoute, JsonScalar } from "../config/json-types.ts";
-import { createGateway, type EmbeddedGateway } from "../mod.ts";
-import type { GatewayOptions } from "../gateway/gateway.ts";
+import { createGateway, type EmbeddedGateway } from "./embedded.ts";
+import type { GatewayOptions } from "../gateway/types.ts";
 
 /**
  * The target and any route keys of the JSON config (`timeout`, `backend-type`, `env`, ...), plus `prefix`

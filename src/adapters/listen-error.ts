@@ -1,15 +1,6 @@
 // A server that could not start listening, as one typed error naming the address (the runtimes throw
 // EADDRINUSE and friends with a stack and each in its own words).
-
-/** The listening socket could not be opened; `code` is the errno-style code (EADDRINUSE, EACCES, ...). */
-export class ListenError extends Error {
-  readonly code: string;
-  constructor(readonly address: string, code: string, reason: string, options?: { cause?: unknown }) {
-    super(`${address}: ${reason}`, options);
-    this.name = "ListenError";
-    this.code = code;
-  }
-}
+import { ListenError } from "../errors.ts";
 
 const REASONS: Record<string, string> = {
   EADDRINUSE: "address already in use (is another server, or another proxy-fcgi, listening there?)",

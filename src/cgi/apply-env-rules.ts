@@ -1,10 +1,17 @@
 // Applies a route's extra `env` and its `set-env-if` rules to a built environment (after the standard
 // variables, as ProxyFCGISetEnvIf runs after ap_add_cgi_vars). Rules run in order and see earlier rules' effects.
-import type { SetEnvIfRule } from "../config/types.ts";
 import { asText } from "./byte-string.ts";
 import type { CgiEnv } from "./env.ts";
 import type { HeaderReader } from "./header-reader.ts";
 
+/** One ProxyFCGISetEnvIf-like rule, compiled. */
+export interface SetEnvIfRule {
+  readonly if?: { readonly source: "var" | "header"; readonly name: string; readonly matches: RegExp };
+  readonly set: ReadonlyArray<readonly [string, string]>;
+  readonly unset: readonly string[];
+}
+
+/** Adds `extra`, then runs `rules` in order over `env`. */
 export function applyEnvRules(
   env: CgiEnv,
   extra: ReadonlyArray<readonly [string, string]>,

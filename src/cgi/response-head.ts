@@ -5,6 +5,7 @@
 
 import { firstNonToken, hex, latin1, showBytes } from "./head-bytes.ts";
 import { statusText } from "./status-text.ts";
+import { InvalidHeadError } from "../errors.ts";
 
 export interface HeadLimits {
   /** Longest header line, in bytes, not counting its CR LF / LF. */
@@ -25,18 +26,6 @@ export interface CgiHead {
   readonly headers: Array<[string, string]>;
 }
 
-/** The backend sent a head we refuse to forward; the gateway answers 502 and logs `reason`. */
-export class InvalidHeadError extends Error {
-  readonly reason: string;
-  /** Set when a size limit was passed. */
-  readonly limit?: "line" | "head";
-  constructor(reason: string, limit?: "line" | "head") {
-    super(`invalid CGI response head: ${reason}`);
-    this.name = "InvalidHeadError";
-    this.reason = reason;
-    if (limit !== undefined) this.limit = limit;
-  }
-}
 
 const LF = 0x0a, CR = 0x0d, SP = 0x20, HT = 0x09, COLON = 0x3a, DEL = 0x7f;
 

@@ -1,8 +1,21 @@
 // SCRIPT_FILENAME, SCRIPT_NAME, PATH_INFO and PATH_TRANSLATED for a routed request, per path-info mode.
 // Behaviour follows mod_proxy_fcgi (proxy_fcgi_canon and send_environment), with the differences noted.
-import type { BackendType, PathInfoMode, Target } from "../config/types.ts";
 import { Forbidden } from "../errors.ts";
 
+/** How SCRIPT_FILENAME is spelled (Apache's ProxyFCGIBackendType). */
+export type BackendType = "FPM" | "GENERIC";
+/** How PATH_INFO is derived (Apache's proxy-fcgi-pathinfo, plus `none`, the ProxyPass default). */
+export type PathInfoMode = "none" | "first-dot" | "last-dot" | "unescape" | "full";
+
+/** What the script paths need of a route's target. */
+export interface ScriptTarget {
+  /** `proxy:fcgi://host[:port]`, as Apache puts it before the path in SCRIPT_FILENAME (port 8000 left out). */
+  readonly filenamePrefix: string;
+  /** The decoded path of the target URL, e.g. `/srv/app/` (may be empty). */
+  readonly path: string;
+}
+
+/** The four script variables of one request. */
 export interface ScriptPaths {
   readonly scriptFilename: string;
   readonly scriptName: string;
@@ -14,7 +27,7 @@ export interface ScriptPaths {
 export type IsFile = (path: string) => Promise<boolean>;
 
 export interface ScriptInput {
-  readonly target: Target;
+  readonly target: ScriptTarget;
   readonly backendType: BackendType;
   readonly pathInfoMode: PathInfoMode;
   readonly documentRoot: string;
@@ -25,7 +38,7 @@ export interface ScriptInput {
 }
 
 /** The backend path the target maps the request to: target path + the rest of the URI (Apache's ProxyPass). */
-export function backendPath(target: Target, rest: string): string {
+export function backendPath(target: ScriptTarget, rest: string): string {
   let p = target.path;
   if (p.endsWith("/") && rest.startsWith("/")) p += rest.slice(1);
   else p += rest;

@@ -1,6 +1,6 @@
 // Command-line flags → configuration sources. Identical on `node --import tsx`, `deno run -A` and `bun`.
 import { BalancerSet, parseBalancerMember, parseProxySet } from "../config/balancers.ts";
-import { ConfigError } from "../config/errors.ts";
+import { ConfigError } from "../errors.ts";
 import { parseListen, type ListenAddress } from "../config/listen.ts";
 import { parseChoice, parseDuration } from "../config/values.ts";
 import { parseProxyPass } from "../config/proxy-pass.ts";
@@ -110,7 +110,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
         try {
           out.listen = parseListen(value);
         } catch (problem) {
-          throw new ConfigError(flag, String(problem));
+          throw ConfigError.at(flag, problem);
         }
         break;
       case "--document-root":
@@ -124,14 +124,14 @@ export function parseArgs(argv: readonly string[]): CliArgs {
         try {
           out.shutdownTimeoutMs = value.trim() === "0" ? 0 : parseDuration(value, "s");
         } catch (problem) {
-          throw new ConfigError(flag, String(problem));
+          throw ConfigError.at(flag, problem);
         }
         break;
       case "--log-level":
         try {
           out.logLevel = parseChoice(value, ["info", "warn", "error"] as const);
         } catch (problem) {
-          throw new ConfigError(flag, String(problem));
+          throw ConfigError.at(flag, problem);
         }
         break;
       case "--proxy-pass":

@@ -1,4 +1,5 @@
 // Balancer keys (Apache's ProxySet on a balancer://): how members are chosen and what a failure does.
+import { InvalidValue } from "../errors.ts";
 import type { BalancerOptions } from "../pool/balancer/balancer.ts";
 import { LB_METHODS } from "../pool/balancer/lbmethods.ts";
 import { parseStickySession } from "../pool/balancer/sticky.ts";
@@ -18,7 +19,7 @@ export const BALANCER_KEYS: Readonly<Record<string, KeyParser>> = {
   stickysessionsep: (d, t) => {
     if (t.toLowerCase() === "off") d.stickysessionsep = null;
     else if (t.length === 1) d.stickysessionsep = t;
-    else throw `"${t}" must be one character or Off`;
+    else throw new InvalidValue(`"${t}" must be one character or Off`);
   },
   scolonpathdelim: (d, t) => { d.scolonpathdelim = parseOnOff(t); },
   nofailover: (d, t) => { d.nofailover = parseOnOff(t); },
@@ -26,17 +27,17 @@ export const BALANCER_KEYS: Readonly<Record<string, KeyParser>> = {
   maxattempts: (d, t) => { d.maxattempts = parseCount(t, 0); },
   // Statuses that put the member that answered in error (for later requests), e.g. `503,500`.
   failonstatus: (d, t) => {
-    if (!/^\d{3}(,\d{3})*$/.test(t.trim())) throw `"${t}" must be status codes separated by commas`;
+    if (!/^\d{3}(,\d{3})*$/.test(t.trim())) throw new InvalidValue(`"${t}" must be status codes separated by commas`);
     d.failonstatus = t.trim().split(",").map(Number);
   },
 };
 
 export function applyBalancerKey(draft: BalancerDraft, key: string, text: string): void {
   const parser = Object.hasOwn(BALANCER_KEYS, key) ? BALANCER_KEYS[key] : undefined;
-  if (!parser) throw `unknown key "${key}" (known: ${Object.keys(BALANCER_KEYS).join(", ")})`;
+  if (!parser) throw new InvalidValue(`unknown key "${key}" (known: ${Object.keys(BALANCER_KEYS).join(", ")})`);
   try {
     parser(draft, text);
   } catch (problem) {
-    throw `key "${key}": ${problem instanceof Error ? problem.message : String(problem)}`;
+    throw new InvalidValue(`key "${key}": ${problem instanceof Error ? problem.message : String(problem)}`);
   }
 }

@@ -5,9 +5,9 @@ import { POOL_DEFAULTS } from "../pool/backend-pool.ts";
 import { MEMBER_DEFAULTS } from "../pool/balancer/member.ts";
 import { HEALTH_DEFAULTS } from "../pool/health/health-options.ts";
 import { applyBalancerKey, type BalancerDraft } from "./balancer-keys.ts";
-import { ConfigError } from "./errors.ts";
+import { ConfigError } from "../errors.ts";
 import { applyMemberKey, type MemberDraft } from "./member-keys.ts";
-import { POOL_KEYS } from "./pool-keys.ts";
+import { POOL_KEYS, writtenPoolKey } from "./pool-keys.ts";
 import { parseBalancerName, parseTarget } from "./target.ts";
 import type { BalancerConfig, MemberConfig } from "./types.ts";
 
@@ -29,7 +29,7 @@ export class BalancerSet {
     try {
       applyBalancerKey(this.#get(name).options, key, text);
     } catch (problem) {
-      throw new ConfigError(where, String(problem));
+      throw ConfigError.at(where, problem);
     }
   }
 
@@ -89,17 +89,17 @@ export function buildMember(url: string, keys: ReadonlyArray<readonly [string, s
     target = parseTarget(url);
     for (const [k, v] of keys) applyMemberKey(draft, k, v);
   } catch (problem) {
-    throw new ConfigError(where, String(problem));
+    throw ConfigError.at(where, problem);
   }
   const { pool, health, ...member } = draft;
-  return { target, member, pool, poolKeys: keys.filter(([k]) => Object.hasOwn(POOL_KEYS, k)), health };
+  return { target, member, pool, poolKeys: keys.filter(([k]) => Object.hasOwn(POOL_KEYS, k)).map(([k, v]) => writtenPoolKey(k, v)), health };
 }
 
 function named(text: string, where: string): string {
   try {
     return parseBalancerName(text);
   } catch (problem) {
-    throw new ConfigError(where, String(problem));
+    throw ConfigError.at(where, problem);
   }
 }
 

@@ -1,10 +1,10 @@
 // Merges the sources of configuration into one validated GatewayConfig: routes from `--proxy-pass` flags come
 // first, in flag order, then the file's; other flags override the file's values.
 import { BalancerSet } from "./balancers.ts";
-import { ConfigError } from "./errors.ts";
+import { ConfigError } from "../errors.ts";
 import type { FileConfig } from "./json.ts";
 import type { ListenAddress } from "./listen.ts";
-import { prefixMatches } from "./prefix.ts";
+import { prefixMatches } from "../gateway/prefix.ts";
 import type { GatewayConfig, RouteConfig } from "./types.ts";
 import { VERSION } from "../version.ts";
 

@@ -1,6 +1,6 @@
 // The JSON config file: `{ "listen", "document-root", "routes": [ { "path", "target", ...route keys,
 // "env": {...}, "set-env-if": [...] } ] }`, validated with errors that name the path in the file.
-import { ConfigError } from "./errors.ts";
+import { ConfigError, InvalidValue } from "../errors.ts";
 import { BalancerSet, buildMember } from "./balancers.ts";
 import { buildRoute } from "./proxy-pass.ts";
 import { applyRouteKey } from "./route-keys.ts";
@@ -21,6 +21,7 @@ export interface FileConfig {
 
 const TOP_KEYS = ["listen", "document-root", "routes", "balancers", "max-head-line", "max-head", "log-level"];
 
+/** The config file's text → a FileConfig; errors name `file` and the path inside it. */
 export function parseJsonConfig(text: string, file: string): FileConfig {
   let doc: unknown;
   try {
@@ -28,6 +29,15 @@ export function parseJsonConfig(text: string, file: string): FileConfig {
   } catch (e) {
     throw new ConfigError(file, `not valid JSON: ${(e as Error).message}`);
   }
+  return readJsonConfig(doc, file);
+}
+
+/**
+ * The config's JSON value (already parsed, or an object literal) → a FileConfig; errors name `file`. Keys whose
+ * value is undefined count as absent, as they would in the JSON text of the object.
+ */
+export function readJsonConfig(value: unknown, file: string): FileConfig {
+  const doc = withoutUndefined(value);
   if (!isObject(doc)) throw new ConfigError(file, "the top level must be an object");
   for (const k of Object.keys(doc)) {
     if (!TOP_KEYS.includes(k)) throw new ConfigError(`${file}: ${k}`, `unknown key (known: ${TOP_KEYS.join(", ")})`);
@@ -93,10 +103,10 @@ function parseBalancers(raw: unknown, where: string, into: BalancerSet): void {
 }
 
 function envEntries(v: unknown): Array<[string, string]> {
-  if (!isObject(v)) throw "must be an object of NAME: VALUE strings";
+  if (!isObject(v)) throw new InvalidValue("must be an object of NAME: VALUE strings");
   return Object.entries(v).map(([k, val]) => {
-    if (typeof val !== "string") throw `${k}: must be a string`;
-    if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(k)) throw `"${k}" is not a valid variable name`;
+    if (typeof val !== "string") throw new InvalidValue(`${k}: must be a string`);
+    if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(k)) throw new InvalidValue(`"${k}" is not a valid variable name`);
     return [k, val];
   });
 }
@@ -105,11 +115,19 @@ function wrap<T>(where: string, fn: () => T): T {
   try {
     return fn();
   } catch (problem) {
-    if (problem instanceof ConfigError) throw problem;
-    throw new ConfigError(where, problem instanceof Error ? problem.message : String(problem));
+    throw ConfigError.at(where, problem);
   }
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** A copy without undefined-valued keys (what JSON.stringify leaves out); other values as they are. */
+function withoutUndefined(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(withoutUndefined);
+  if (!isObject(v)) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = withoutUndefined(x);
+  return out;
 }

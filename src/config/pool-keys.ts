@@ -1,11 +1,10 @@
 // Connection-pool keys (Apache's worker parameters), the same on a `--proxy-pass` route and a balancer member.
 import type { PoolOptions } from "../pool/backend-pool.ts";
+import type { WrittenPoolKey } from "./types.ts";
 import { parseChoice, parseCount, parseDuration, parseOnOff } from "./values.ts";
 
 type PoolDraft = { pool: PoolOptions };
 
-/** Pool keys as written (`["max", "8"]`): a shared pool's later definitions are checked against them. */
-export type PoolKeys = ReadonlyArray<readonly [string, string]>;
 
 export const POOL_KEYS: Readonly<Record<string, (d: PoolDraft, text: string) => void>> = {
   // Reuse is on by default: a deliberate difference from Apache 2.4, whose fcgi workers reuse only with
@@ -29,14 +28,9 @@ export const POOL_KEYS: Readonly<Record<string, (d: PoolDraft, text: string) => 
   flushwait: (_d, t) => { parseCount(t, 0, 1000); },
 };
 
-/** The written keys (`max=8`) that would give `options` another value: what a shared pool ignores. */
-export function differingPoolKeys(keys: PoolKeys, options: PoolOptions): string[] {
-  const out: string[] = [];
-  for (const [key, text] of keys) {
-    const probe: PoolDraft = { pool: {} as PoolOptions };
-    POOL_KEYS[key]?.(probe, text);
-    const set = probe.pool as Partial<Record<keyof PoolOptions, unknown>>;
-    if (Object.entries(set).some(([field, value]) => options[field as keyof PoolOptions] !== value)) out.push(`${key}=${text}`);
-  }
-  return out;
+/** A written pool key with the options it sets (parsed once here, compared by the gateway). */
+export function writtenPoolKey(key: string, text: string): WrittenPoolKey {
+  const draft: PoolDraft = { pool: {} as PoolOptions };
+  POOL_KEYS[key]!(draft, text);
+  return { key, text, sets: draft.pool };
 }

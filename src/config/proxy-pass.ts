@@ -1,5 +1,5 @@
 // `--proxy-pass "/prefix/ fcgi://127.0.0.1:9000/srv/app/ key=value ..."`, Apache's ProxyPass syntax.
-import { ConfigError } from "./errors.ts";
+import { ConfigError } from "../errors.ts";
 import { applyRouteKey, type MutableRouteOptions } from "./route-keys.ts";
 import { parseRouteTarget } from "./target.ts";
 import { ROUTE_DEFAULTS, type RouteConfig } from "./types.ts";
@@ -32,7 +32,6 @@ export function buildRoute(
     apply?.(draft);
     return { ...draft, prefix: prefix.replace(/\/{2,}/g, "/"), target };
   } catch (problem) {
-    if (problem instanceof ConfigError) throw problem;
-    throw new ConfigError(where, String(problem));
+    throw ConfigError.at(where, problem);
   }
 }

@@ -1,7 +1,8 @@
 // The `key=value` vocabulary of a route, shared by `--proxy-pass` flags and JSON route objects (one name, one
 // meaning, one parser). Pool keys come from pool-keys.ts; a route to balancer:// leaves them to its members.
+import { InvalidValue } from "../errors.ts";
 import type { RouteOptions } from "./types.ts";
-import { POOL_KEYS } from "./pool-keys.ts";
+import { POOL_KEYS, writtenPoolKey } from "./pool-keys.ts";
 import { parseChoice, parseDuration, parseOnOff, parseSize } from "./values.ts";
 
 export type MutableRouteOptions = { -readonly [K in keyof RouteOptions]: RouteOptions[K] };
@@ -18,7 +19,7 @@ const OWN_KEYS: Readonly<Record<string, KeyParser>> = {
     d.pathInfo = parseChoice(t, ["none", "first-dot", "last-dot", "unescape", "full"] as const);
   },
   "document-root": (d, t) => {
-    if (!t.startsWith("/")) throw `"${t}" must be an absolute path`;
+    if (!t.startsWith("/")) throw new InvalidValue(`"${t}" must be an absolute path`);
     d.documentRoot = t;
   },
   "pass-authorization": (d, t) => { d.passAuthorization = parseOnOff(t); },
@@ -33,13 +34,13 @@ export function applyRouteKey(draft: MutableRouteOptions, key: string, text: str
   const table = balanced ? OWN_KEYS : ROUTE_KEYS;
   const parser = Object.hasOwn(table, key) ? table[key] : undefined;
   if (!parser && balanced && Object.hasOwn(POOL_KEYS, key)) {
-    throw `key "${key}" belongs on the balancer's members (--balancer-member), not on a balancer:// route`;
+    throw new InvalidValue(`key "${key}" belongs on the balancer's members (--balancer-member), not on a balancer:// route`);
   }
-  if (!parser) throw `unknown key "${key}" (known: ${Object.keys(table).join(", ")})`;
+  if (!parser) throw new InvalidValue(`unknown key "${key}" (known: ${Object.keys(table).join(", ")})`);
   try {
     parser(draft, text);
-    if (Object.hasOwn(POOL_KEYS, key)) draft.poolKeys = [...draft.poolKeys, [key, text]];
+    if (Object.hasOwn(POOL_KEYS, key)) draft.poolKeys = [...draft.poolKeys, writtenPoolKey(key, text)];
   } catch (problem) {
-    throw `key "${key}": ${problem instanceof Error ? problem.message : String(problem)}`;
+    throw new InvalidValue(`key "${key}": ${problem instanceof Error ? problem.message : String(problem)}`);
   }
 }

@@ -1,5 +1,6 @@
 // Parses ProxyPass targets: `fcgi://host[:port]/path` and `unix:/path/to.sock|fcgi://localhost/path`.
 // Only configuration may name a unix socket (CVE-2021-40438: never derive it from a request).
+import { InvalidValue } from "../errors.ts";
 import type { RouteTarget, Target } from "./types.ts";
 
 /** Apache's default port for fcgi:// (proxy_util.c's scheme table). */
@@ -8,13 +9,13 @@ export const FCGI_DEFAULT_PORT = 8000;
 export function parseTarget(text: string): Target {
   const bar = text.indexOf("|");
   if (/^unix:/i.test(text)) {
-    if (bar < 0) throw `"${text}" needs the form unix:/path/to.sock|fcgi://localhost/path`;
+    if (bar < 0) throw new InvalidValue(`"${text}" needs the form unix:/path/to.sock|fcgi://localhost/path`);
     const path = text.slice(5, bar);
-    if (!path.startsWith("/")) throw `the unix socket path in "${text}" must be absolute`;
+    if (!path.startsWith("/")) throw new InvalidValue(`the unix socket path in "${text}" must be absolute`);
     const url = parseFcgiUrl(text.slice(bar + 1), text);
     return { kind: "fcgi", endpoint: { kind: "unix", path }, filenamePrefix: `proxy:fcgi://${url.hostForName}`, path: url.path, text };
   }
-  if (bar >= 0) throw `"${text}": only a unix: target may contain "|"`;
+  if (bar >= 0) throw new InvalidValue(`"${text}": only a unix: target may contain "|"`);
   const url = parseFcgiUrl(text, text);
   const portPart = url.port === FCGI_DEFAULT_PORT ? "" : `:${url.port}`;
   return {
@@ -30,14 +31,14 @@ export function parseTarget(text: string): Target {
 export function parseRouteTarget(text: string): RouteTarget {
   const m = /^balancer:\/\/([A-Za-z0-9._-]+)\/?$/i.exec(text);
   if (m) return { kind: "balancer", name: m[1]!.toLowerCase(), text: `balancer://${m[1]!.toLowerCase()}` };
-  if (/^balancer:/i.test(text)) throw `"${text}" must be balancer://NAME (letters, digits, . _ -)`;
+  if (/^balancer:/i.test(text)) throw new InvalidValue(`"${text}" must be balancer://NAME (letters, digits, . _ -)`);
   return parseTarget(text);
 }
 
 /** `balancer://name` (a trailing slash allowed) → name. */
 export function parseBalancerName(text: string): string {
   const t = parseRouteTarget(text);
-  if (t.kind !== "balancer") throw `"${text}" must be balancer://NAME`;
+  if (t.kind !== "balancer") throw new InvalidValue(`"${text}" must be balancer://NAME`);
   return t.name;
 }
 
@@ -46,18 +47,18 @@ interface FcgiUrl { host: string; hostForName: string; port: number; path: strin
 function parseFcgiUrl(text: string, whole: string): FcgiUrl {
   // `fcgi:/path` (no authority) is accepted after unix:, as Apache does, meaning localhost.
   const m = /^fcgi:(?:\/\/(\[[0-9a-fA-F:.]+\]|[^/:?#@[\]]*)(?::(\d*))?)?(\/[^?#]*)?$/i.exec(text);
-  if (!m) throw `"${whole}" is not a valid fcgi:// target`;
+  if (!m) throw new InvalidValue(`"${whole}" is not a valid fcgi:// target`);
   const rawHost = (m[1] ?? "localhost").toLowerCase();
-  if (rawHost === "") throw `"${whole}" has no host`;
+  if (rawHost === "") throw new InvalidValue(`"${whole}" has no host`);
   const port = m[2] === undefined || m[2] === "" ? FCGI_DEFAULT_PORT : Number(m[2]);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw `"${whole}" has an invalid port`;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new InvalidValue(`"${whole}" has an invalid port`);
   let path: string;
   try {
     path = decodeURIComponent(m[3] ?? "");
   } catch {
-    throw `"${whole}" has a malformed %-escape in its path`;
+    throw new InvalidValue(`"${whole}" has a malformed %-escape in its path`);
   }
-  if (/[\0-\x1f\x7f?]/.test(path)) throw `"${whole}" has a control character or "?" in its path`;
+  if (/[\0-\x1f\x7f?]/.test(path)) throw new InvalidValue(`"${whole}" has a control character or "?" in its path`);
   const host = rawHost.startsWith("[") ? rawHost.slice(1, -1) : rawHost;
   return { host, hostForName: rawHost, port, path };
 }

@@ -1,102 +1,11 @@
-// The validated configuration: what every parser (CLI flags, JSON file, later Apache import) produces and
-// what the gateway consumes. Units are normalised here: milliseconds and bytes.
-import type { Endpoint } from "../transport/types.ts";
-import { POOL_DEFAULTS, type PoolOptions } from "../pool/backend-pool.ts";
-import type { BalancerOptions } from "../pool/balancer/balancer.ts";
-import type { MemberOptions } from "../pool/balancer/member.ts";
-import type { HealthOptions } from "../pool/health/health-options.ts";
-import type { PoolKeys } from "./pool-keys.ts";
+// The configuration's types live with the gateway that runs them (src/gateway/config-types.ts); the parsers
+// here fill them, starting from these defaults.
+import { POOL_DEFAULTS } from "../pool/backend-pool.ts";
+import type { RouteOptions } from "../gateway/config-types.ts";
 
-/** How SCRIPT_FILENAME is spelled (Apache's ProxyFCGIBackendType). */
-export type BackendType = "FPM" | "GENERIC";
-/** How PATH_INFO is derived (Apache's proxy-fcgi-pathinfo, plus `none`, the ProxyPass default). */
-export type PathInfoMode = "none" | "first-dot" | "last-dot" | "unescape" | "full";
-/** What to do with a request body of unknown length. */
-export type RequestBuffering = "spool" | "stream";
+export type * from "../gateway/config-types.ts";
 
-/** A parsed `fcgi://host[:port]/path` or `unix:/sock|fcgi://localhost/path` target. */
-export interface Target {
-  readonly kind: "fcgi";
-  readonly endpoint: Endpoint;
-  /** `proxy:fcgi://host[:port]`, as Apache puts it before the path in SCRIPT_FILENAME (port 8000 left out). */
-  readonly filenamePrefix: string;
-  /** The decoded path of the target URL, e.g. `/srv/app/` (may be empty). */
-  readonly path: string;
-  /** The target as configured, for logs and errors. */
-  readonly text: string;
-}
-
-/** A route to `balancer://name`: its members are configured apart. */
-export interface BalancerTarget {
-  readonly kind: "balancer";
-  readonly name: string;
-  readonly text: string;
-}
-
-export type RouteTarget = Target | BalancerTarget;
-
-/** One ProxyFCGISetEnvIf-like rule, compiled. */
-export interface SetEnvIfRule {
-  readonly if?: { readonly source: "var" | "header"; readonly name: string; readonly matches: RegExp };
-  readonly set: ReadonlyArray<readonly [string, string]>;
-  readonly unset: readonly string[];
-}
-
-export interface RouteOptions {
-  readonly backendType: BackendType;
-  readonly pathInfo: PathInfoMode;
-  readonly documentRoot: string | undefined;
-  readonly passAuthorization: boolean;
-  readonly requestBuffering: RequestBuffering;
-  readonly maxBody: number;
-  readonly ioTimeoutMs: number;
-  readonly connectTimeoutMs: number;
-  readonly env: ReadonlyArray<readonly [string, string]>;
-  readonly setEnvIf: readonly SetEnvIfRule[];
-  /** Connection pool of the backend (shared by every route that names the same address; the first wins). */
-  readonly pool: PoolOptions;
-  /** The pool keys as written, to name those a shared pool ignores. */
-  readonly poolKeys: PoolKeys;
-}
-
-export interface RouteConfig extends RouteOptions {
-  /** URL-path prefix, matched at a segment boundary. */
-  readonly prefix: string;
-  readonly target: RouteTarget;
-}
-
-/** A BalancerMember: where it is, how the balancer weighs it, its pool and its health check. */
-export interface MemberConfig {
-  readonly target: Target;
-  readonly member: MemberOptions;
-  readonly pool: PoolOptions;
-  /** The pool keys as written, to name those a shared pool ignores. */
-  readonly poolKeys: PoolKeys;
-  readonly health: HealthOptions;
-}
-
-export interface BalancerConfig {
-  readonly name: string;
-  readonly options: BalancerOptions;
-  readonly members: readonly MemberConfig[];
-}
-
-export interface GatewayConfig {
-  readonly listen: { readonly host: string; readonly port: number };
-  readonly documentRoot: string;
-  readonly routes: readonly RouteConfig[];
-  readonly balancers: readonly BalancerConfig[];
-  /** SERVER_SOFTWARE. */
-  readonly serverSoftware: string;
-  /** CGI response head limits, bytes. */
-  readonly maxHeadLine: number;
-  readonly maxHead: number;
-  /** Cap on logged STDERR bytes per request. */
-  readonly maxStderrLog: number;
-  /** Least severe level logged: info (an access line per request), warn or error. */
-  readonly logLevel: "info" | "warn" | "error";
-}
-
+/** A route's keys when none is written. */
 export const ROUTE_DEFAULTS: RouteOptions = {
   backendType: "FPM",
   pathInfo: "none",

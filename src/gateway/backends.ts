@@ -1,14 +1,12 @@
 // What each route sends its requests to, built once at start-up: one pool per backend address (shared by the
 // routes and members that name it, the first definition's pool keys winning, as Apache shares a worker), and
 // one Balancer per balancer:// with its members' pools and health checks.
-import type { BalancerConfig, GatewayConfig, MemberConfig, RouteConfig, Target } from "../config/types.ts";
-import { differingPoolKeys, type PoolKeys } from "../config/pool-keys.ts";
-import { endpointText } from "./connect-error.ts";
-import { BackendPool, type PoolOptions, type PoolStats } from "../pool/backend-pool.ts";
+import type { BalancerConfig, GatewayConfig, MemberConfig, PoolKeys, RouteConfig, Target } from "./config-types.ts";
+import { endpointKey, endpointText } from "../transport/endpoint.ts";
+import { BackendPool, type PoolOptions, type PoolPlatform, type PoolStats } from "../pool/backend-pool.ts";
 import { Balancer } from "../pool/balancer/balancer.ts";
 import { Member } from "../pool/balancer/member.ts";
 import { HealthChecker, type CheckedMember } from "../pool/health/health-checker.ts";
-import type { Connector, Endpoint } from "../transport/types.ts";
 
 /** What a balancer member carries for the gateway. */
 export interface MemberBackend {
@@ -38,14 +36,14 @@ export class Backends {
   readonly #pools = new Map<string, { readonly pool: BackendPool; readonly where: string }>();
   readonly #balancers = new Map<string, Balancer<MemberBackend>>();
   readonly health: HealthChecker;
-  readonly #connector: () => Promise<Connector>;
+  readonly #platform: PoolPlatform;
   readonly #warn: (fields: Record<string, string>, message: string) => void;
 
   readonly #persistent: boolean;
 
   /** `persistent` false: sockets cannot outlive a request (Workers), so no reuse and no probe. */
-  constructor(config: GatewayConfig, connector: () => Promise<Connector>, warn: (fields: Record<string, string>, message: string) => void, persistent = true) {
-    this.#connector = connector;
+  constructor(config: GatewayConfig, platform: PoolPlatform, warn: (fields: Record<string, string>, message: string) => void, persistent = true) {
+    this.#platform = platform;
     this.#warn = warn;
     this.#persistent = persistent;
     const checked: CheckedMember[] = [];
@@ -57,7 +55,7 @@ export class Backends {
         checked.push({ member, endpoint: m.target.endpoint, filenamePrefix: m.target.filenamePrefix, health: m.health, timeoutMs: Math.min(m.health.intervalMs, 5000) });
       });
     }
-    this.health = new HealthChecker(checked, connector, (member, message) => warn({ member }, message));
+    this.health = new HealthChecker(checked, platform, (member, message) => warn({ member }, message));
   }
 
   /** The backend of a route (its pool is created on first sight of its address). */
@@ -100,7 +98,7 @@ export class Backends {
     if (!this.#persistent) options = { ...options, reuse: false, probe: false };
     const known = this.#pools.get(key);
     if (!known) {
-      const pool = new BackendPool(target.endpoint, this.#connector, options, (m) => this.#warn({ backend: target.text }, m));
+      const pool = new BackendPool(target.endpoint, this.#platform, options, (m) => this.#warn({ backend: target.text }, m));
       this.#pools.set(key, { pool, where });
       return pool;
     }
@@ -115,6 +113,12 @@ export class Backends {
   }
 }
 
-function endpointKey(e: Endpoint): string {
-  return e.kind === "tcp" ? `tcp:${e.host}:${e.port}` : `unix:${e.path}`;
+
+/** The written keys (`max=8`) that would give `options` another value: what a shared pool ignores. */
+function differingPoolKeys(keys: PoolKeys, options: PoolOptions): string[] {
+  const out: string[] = [];
+  for (const { key, text, sets } of keys) {
+    if (Object.entries(sets).some(([field, value]) => options[field as keyof PoolOptions] !== value)) out.push(`${key}=${text}`);
+  }
+  return out;
 }

@@ -1,7 +1,8 @@
 // The one message for a backend that could not be reached: the address, the code, and what to check, said
 // once (the runtime's own text repeats the code and the address, so it is kept only when nothing else is known).
-import { ConnectFailed } from "../errors.ts";
-import { TransportError, type Endpoint, type TransportErrorCode } from "../transport/types.ts";
+import { ConnectFailed, TransportError, type TransportErrorCode } from "../errors.ts";
+import { endpointText } from "../transport/endpoint.ts";
+import type { Endpoint } from "../transport/types.ts";
 
 const HINTS: Partial<Record<TransportErrorCode, string>> = {
   ECONNREFUSED: "is the FastCGI application listening there?",
@@ -13,12 +14,6 @@ const HINTS: Partial<Record<TransportErrorCode, string>> = {
   EADDRNOTAVAIL: "the address is not available on this machine",
   ECONNRESET: "the backend reset the connection while it was being opened",
 };
-
-/** `host:port` or the socket path, as a user would write it. */
-export function endpointText(e: Endpoint): string {
-  if (e.kind === "unix") return `unix:${e.path}`;
-  return e.host.includes(":") ? `[${e.host}]:${e.port}` : `${e.host}:${e.port}`;
-}
 
 /** A connect failure (`error` as the pool rejected it) → the 503 the request ends with. */
 export function connectFailed(endpoint: Endpoint, error: unknown, connectTimeoutMs: number): ConnectFailed {

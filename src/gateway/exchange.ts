@@ -1,25 +1,42 @@
-// One request's conversation with a backend: records out, records in, a response whose body streams the rest
-// of STDOUT. The response is handed over as soon as the CGI head is parsed; the body then flows with
-// backpressure both ways (the backend socket pauses while the client is slow).
-import { CgiHeadParser, InvalidHeadError, type HeadLimits } from "../cgi/response-head.ts";
-import { BadGateway, GatewayError, GatewayTimeout, PayloadTooLarge, ServiceUnavailable } from "../errors.ts";
-import { ConnectionClosed, type ChannelHandlers } from "../pool/backend-connection.ts";
+// One request's conversation with a backend, as a state machine: connecting → head → body → done. Records go
+// out, records come in, and the response is handed over as soon as the CGI head is parsed; its body
+// (response-body.ts) then streams the rest of STDOUT. Every ending goes through #finish, which tells the owner
+// once: the owner logs it there, so each error is logged exactly once.
+import { CgiHeadParser, type HeadLimits } from "../cgi/response-head.ts";
+import { BadGateway, ClientGone, ConnectFailed, GatewayError, GatewayTimeout, InvalidHeadError, PayloadTooLarge, ProtocolError, ServiceUnavailable } from "../errors.ts";
+import type { ChannelHandlers } from "../pool/backend-connection.ts";
 import type { BackendPool, FreshReason, Lease } from "../pool/backend-pool.ts";
 import { ProtocolStatus } from "../protocol/constants.ts";
-import { ProtocolError } from "../protocol/errors.ts";
 import { setRequestId } from "../protocol/request-id.ts";
 import { encodeStdinChunk, encodeStdinEnd } from "../protocol/stdin.ts";
-import { TransportError } from "../transport/types.ts";
-import type { BodyPlan } from "./request-body.ts";
-import { concatBytes } from "../bytes.ts";
-import { connectFailed } from "./connect-error.ts";
 import type { AbortHook } from "../connection-info.ts";
+import type { BodyPlan } from "./request-body.ts";
+import { connectFailed } from "./connect-error.ts";
+import { errorResponse } from "./error-response.ts";
+import type { ProxyResponse } from "./messages.ts";
+import { ResponseBody, type BodySource } from "./response-body.ts";
+import { looksStale } from "./stale-retry.ts";
 import { StderrLines } from "./stderr-lines.ts";
 import type { Ticker, Ticking } from "./ticker.ts";
-import type { ProxyResponse } from "./messages.ts";
 
-/** Response-body queue before the backend socket is paused. */
-const BODY_HIGH_WATER = 64 * 1024;
+/** Who started the exchange: hears its STDERR lines and its end, and is asked about a failed connect. */
+export interface ExchangeOwner {
+  /**
+   * The client-gone hook, fetched only once the exchange has lived a tick: most exchanges end sooner, and
+   * on Deno merely touching request.signal costs ~8 µs per request (it is then aborted, with a DOMException,
+   * after every response).
+   */
+  clientGone(): AbortHook | undefined;
+  /** Called for each STDERR line. */
+  stderrLine(line: string): void;
+  /**
+   * Connecting failed (nothing was sent). true: the owner takes the failure (a balancer tries another member),
+   * run() resolves undefined and the outcome is `handedBack`; false: the request ends with it.
+   */
+  connectFailed(error: ConnectFailed): boolean;
+  /** Called once when the exchange is over. */
+  done(outcome: ExchangeOutcome): void;
+}
 
 export interface ExchangeParams {
   readonly pool: BackendPool;
@@ -41,20 +58,12 @@ export interface ExchangeParams {
    * sent again once on a fresh connection when this is set (idempotent method, body empty or in memory).
    */
   readonly retryable: boolean;
-  /**
-   * The client-gone hook, fetched only once the exchange has lived a tick: most exchanges end sooner, and
-   * on Deno merely touching request.signal costs ~8 µs per request (it is then aborted, with a DOMException,
-   * after every response).
-   */
-  readonly clientGone: () => AbortHook | undefined;
   /** Checks the io timeout and starts the client-gone watch. */
   readonly ticker: Ticker<Exchange>;
-  /** Called for each STDERR line. */
-  readonly stderrLine: (line: string) => void;
-  /** Called once when the exchange is over: status sent (or 0 when the client left) and why it ended badly. */
-  readonly done: (outcome: ExchangeOutcome) => void;
+  readonly owner: ExchangeOwner;
 }
 
+/** How an exchange ended: status sent (0 when the client left) and why it ended badly. */
 export interface ExchangeOutcome {
   readonly status: number;
   readonly error?: Error;
@@ -66,14 +75,18 @@ export interface ExchangeOutcome {
   readonly backendRead: number;
   /** The backend answered php-cgi's `404 No input file specified.` (it wants the plain script path). */
   readonly noInputFile?: boolean;
+  /** The connect failure was handed back to the owner (ExchangeOwner.connectFailed): not the request's end. */
+  readonly handedBack?: boolean;
 }
 
 type State = "connecting" | "head" | "body" | "done";
 
-export class Exchange implements ChannelHandlers, Ticking {
+/** One request on one backend connection (a stale connection's retry included). */
+export class Exchange implements ChannelHandlers, Ticking, BodySource {
   readonly #p: ExchangeParams;
   readonly #parser: CgiHeadParser;
-  readonly #stderr: StderrLines;
+  /** Made on the first STDERR bytes: most requests have none. */
+  #stderr: StderrLines | undefined;
   #state: State = "connecting";
   #lease: Lease | undefined;
   /** Bytes received from the backend on the current lease (a stale-connection retry needs none). */
@@ -83,41 +96,35 @@ export class Exchange implements ChannelHandlers, Ticking {
   #sentSeen = 0;
   /** The pool counts this request as starving for its first byte. */
   #starving = false;
-  #resolve!: (r: ProxyResponse) => void;
-  #reject!: (e: GatewayError) => void;
-  #controller: ReadableStreamDefaultController<Uint8Array> | undefined;
+  #resolve!: (r: ProxyResponse | undefined) => void;
+  readonly #body: ResponseBody;
   /** The parsed head, until the response is handed over (see #deliver). */
   #head: { status: number; statusText: string; headers: Array<[string, string]>; noBody: boolean } | undefined;
-  /** Body bytes that arrived with the head, before the response was handed over. */
-  #early: Uint8Array[] | undefined;
   #status = 0;
-  #bytesOut = 0;
   #noInputFile = false;
   #backendWritten = 0;
   #backendRead = 0;
-  #paused = false;
   /** Backend activity since the last tick. */
   #active = true;
   /** When the backend was last seen active, to a tick's precision. */
   #quietSince = 0;
   #watching: AbortHook | undefined;
   #stdinDone = false;
-  /** Body chunks of the current socket read, not yet handed to the stream (see #flush). */
-  #pending: Uint8Array[] | undefined;
-  readonly #flushPending = () => this.#flush();
   readonly #onAbort = () => this.#clientGone();
 
   constructor(params: ExchangeParams) {
     this.#p = params;
     this.#parser = new CgiHeadParser(params.limits);
-    this.#stderr = new StderrLines(params.maxStderr, params.stderrLine);
+    this.#body = new ResponseBody(this, params.mergeChunks, params.quietBodyErrors);
   }
 
-  /** Resolves with the response once the head is parsed; rejects with a GatewayError before that. */
-  run(): Promise<ProxyResponse> {
-    const response = new Promise<ProxyResponse>((resolve, reject) => {
+  /**
+   * Resolves with the response once the head is parsed, or with the error response of a failure before it
+   * (already logged by the owner's done); undefined when the owner took a failed connect. Never rejects.
+   */
+  run(): Promise<ProxyResponse | undefined> {
+    const response = new Promise<ProxyResponse | undefined>((resolve) => {
       this.#resolve = resolve;
-      this.#reject = reject;
     });
     this.#p.ticker.add(this);
     // A request that may not be sent twice goes only on a connection opened for it: a pooled one may be
@@ -216,7 +223,7 @@ export class Exchange implements ChannelHandlers, Ticking {
     this.#received += data.length;
     this.#backendRead += data.length;
     if (this.#state === "body") {
-      this.#enqueue(data);
+      this.#body.enqueue(data);
       return;
     }
     if (this.#state !== "head") return;
@@ -237,7 +244,7 @@ export class Exchange implements ChannelHandlers, Ticking {
     this.#head = { status: head.status, statusText: head.statusText, headers: head.headers, noBody };
     // Deliver once the rest of this socket chunk is decoded: when END_REQUEST is in it too (a small
     // response), the response gets the whole body as bytes, with no stream to feed.
-    this.#early = body.length > 0 ? [body] : [];
+    this.#body.hold(body);
     queueMicrotask(() => this.#deliver());
   }
 
@@ -246,35 +253,17 @@ export class Exchange implements ChannelHandlers, Ticking {
     const head = this.#head;
     if (!head || this.#state !== "body") return;
     this.#head = undefined;
-    const early = this.#early;
-    this.#early = undefined;
-    let stream: ReadableStream<Uint8Array> | null = null;
-    if (!head.noBody) {
-      stream = new ReadableStream<Uint8Array>(
-        {
-          start: (c) => { this.#controller = c; },
-          pull: () => { this.#resumeBackend(); },
-          cancel: () => { this.#clientGone(); },
-        },
-        new ByteLengthQueuingStrategy({ highWaterMark: BODY_HIGH_WATER }),
-      );
-    }
+    const stream = this.#body.open(head.noBody);
     this.#resolve({ status: head.status, statusText: head.statusText, headers: head.headers, body: stream });
-    if (early) for (const chunk of early) this.#enqueue(chunk);
+    this.#body.sendHeld();
   }
 
   /** The whole response arrived before it was handed over: its body goes as bytes. */
   #deliverComplete(): void {
     const head = this.#head!;
     this.#head = undefined;
-    const early = this.#early ?? [];
-    this.#early = undefined;
-    let body: Uint8Array | null = null;
-    if (!head.noBody) {
-      body = concatBytes(early);
-      this.#bytesOut += body.length;
-      if (head.status === 404 && startsWith(body, NO_INPUT_FILE)) this.#noInputFile = true;
-    }
+    const body = this.#body.bytes(head.noBody);
+    if (body !== null && head.status === 404 && startsWith(body, NO_INPUT_FILE)) this.#noInputFile = true;
     this.#resolve({ status: head.status, statusText: head.statusText, headers: head.headers, body });
   }
 
@@ -283,6 +272,10 @@ export class Exchange implements ChannelHandlers, Ticking {
     if (this.#starving) this.#unstarve(true);
     this.#received += data.length;
     this.#backendRead += data.length;
+    if (this.#stderr === undefined) {
+      const owner = this.#p.owner;
+      this.#stderr = new StderrLines(this.#p.maxStderr, (line) => owner.stderrLine(line));
+    }
     this.#stderr.push(data);
   }
 
@@ -300,15 +293,10 @@ export class Exchange implements ChannelHandlers, Ticking {
     if (this.#head) {
       // Small bodies go out as bytes; a larger one still streams (measured on Bun: a 64 KiB Response made from
       // bytes cost twice the CPU of the same body streamed).
-      if (earlyBytes(this.#early) <= COMPLETE_BODY_MAX) this.#deliverComplete();
+      if (this.#body.heldBytes() <= COMPLETE_BODY_MAX) this.#deliverComplete();
       else this.#deliver();
     }
-    this.#flush();
-    try {
-      this.#controller?.close();
-    } catch {
-      // the client cancelled the body in the meantime
-    }
+    this.#body.close();
     this.#finish(undefined, false, true);
   }
 
@@ -332,53 +320,19 @@ export class Exchange implements ChannelHandlers, Ticking {
 
   // --- internals ---
 
-  #enqueue(data: Uint8Array): void {
-    if (this.#early) {
-      // Not handed over yet (same socket chunk as the head): keep it; #deliver sends it first.
-      this.#early.push(data);
-      return;
-    }
-    if (!this.#controller) return; // no body for this response: drained and dropped
-    if (!this.#p.mergeChunks) {
-      this.#push(data);
-      return;
-    }
-    if (this.#pending) {
-      this.#pending.push(data);
-      return;
-    }
-    this.#pending = [data];
-    queueMicrotask(this.#flushPending);
+  // --- the response body's requests (BodySource) ---
+
+  pause(): void {
+    this.#lease?.conn.pause();
   }
 
-  /** With mergeChunks: the STDOUT records of one socket read as one chunk (libfcgi writes 8 KiB records). */
-  #flush(): void {
-    const chunks = this.#pending;
-    if (!chunks) return;
-    this.#pending = undefined;
-    this.#push(chunks.length === 1 ? chunks[0]! : concatBytes(chunks));
-  }
-
-  #push(data: Uint8Array): void {
-    const c = this.#controller;
-    if (!c) return;
-    this.#bytesOut += data.length;
-    try {
-      c.enqueue(data);
-    } catch {
-      return; // cancelled
-    }
-    if ((c.desiredSize ?? 1) <= 0 && !this.#paused) {
-      this.#paused = true;
-      this.#lease?.conn.pause();
-    }
-  }
-
-  #resumeBackend(): void {
-    if (!this.#paused) return;
-    this.#paused = false;
+  resume(): void {
     this.#touch();
     this.#lease?.conn.resume();
+  }
+
+  cancelled(): void {
+    this.#clientGone();
   }
 
   #touch(): void {
@@ -389,7 +343,7 @@ export class Exchange implements ChannelHandlers, Ticking {
   tick(now: number): void {
     if (this.#state === "done") return;
     if (this.#watching === undefined) {
-      const hook = this.#p.clientGone();
+      const hook = this.#p.owner.clientGone();
       if (hook) {
         this.#watching = hook;
         hook.addEventListener("abort", this.#onAbort, { once: true });
@@ -402,7 +356,7 @@ export class Exchange implements ChannelHandlers, Ticking {
     // Waiting for a connection has its own timeouts (connect, acquire); while the client is the slow side,
     // the backend's silence is ours.
     if (this.#state === "head" && this.#received === 0) this.#watchFirstByte(now);
-    if (this.#active || this.#paused || this.#state === "connecting") {
+    if (this.#active || this.#body.paused || this.#state === "connecting") {
       this.#active = false;
       this.#quietSince = now;
       return;
@@ -442,15 +396,16 @@ export class Exchange implements ChannelHandlers, Ticking {
     const before = this.#state === "connecting" || this.#state === "head" || this.#head !== undefined;
     if (before) {
       this.#head = undefined;
-      this.#early = undefined;
-      this.#status = error.status;
-      this.#reject(error);
-    } else {
-      try {
-        this.#controller?.error(this.#p.quietBodyErrors ? undefined : error);
-      } catch {
-        // already closed
+      this.#body.drop();
+      if (error instanceof ConnectFailed && this.#p.owner.connectFailed(error)) {
+        this.#resolve(undefined);
+        this.#finish(error, false, false, true);
+        return;
       }
+      this.#status = error.status;
+      this.#resolve(errorResponse(error));
+    } else {
+      this.#body.error(error);
     }
     this.#abortBackend();
     this.#finish(error);
@@ -459,19 +414,13 @@ export class Exchange implements ChannelHandlers, Ticking {
   /** The client disconnected: FCGI_ABORT_REQUEST, then close the connection (never reuse it). */
   #clientGone(cause?: Error): void {
     if (this.#state === "done") return;
-    // One error object for the rejection and the outcome, so the gateway knows it is already logged.
     const gone = new ClientGone("client went away", { cause });
     if (this.#state === "connecting" || this.#state === "head" || this.#head !== undefined) {
       this.#head = undefined;
-      this.#early = undefined;
-      this.#reject(gone);
+      this.#body.drop();
+      this.#resolve(errorResponse(gone)); // nobody reads it: the client is gone
     } else {
-      // Whoever still reads the body (a tee, a logging middleware) must see it end, as fetch() bodies do.
-      try {
-        this.#controller?.error(this.#p.quietBodyErrors ? undefined : gone);
-      } catch {
-        // already cancelled or closed
-      }
+      this.#body.error(gone);
     }
     this.#abortBackend();
     this.#finish(gone, true);
@@ -483,8 +432,7 @@ export class Exchange implements ChannelHandlers, Ticking {
    */
   #canRetry(error: Error): boolean {
     if (this.#retried || !this.#p.retryable || this.#received > 0 || !this.#lease?.reused) return false;
-    return error instanceof ConnectionClosed ||
-      (error instanceof TransportError && (error.code === "ECONNRESET" || error.code === "EPIPE" || error.code === "ECLOSED"));
+    return looksStale(error);
   }
 
   /** The client left or we gave up: FCGI_ABORT_REQUEST; a connection carrying only us is then closed. */
@@ -495,42 +443,36 @@ export class Exchange implements ChannelHandlers, Ticking {
     if (!this.#p.pool.multiplexing) lease.conn.close();
   }
 
-  #finish(error?: Error, clientAborted = false, ended = false): void {
+  #finish(error?: Error, clientAborted = false, ended = false, handedBack = false): void {
     if (this.#state === "done") return;
     this.#state = "done";
     if (this.#starving) this.#unstarve(false);
     this.#p.ticker.delete(this);
     this.#watching?.removeEventListener("abort", this.#onAbort);
-    this.#stderr.flush();
+    this.#stderr?.flush();
     const lease = this.#lease;
     if (lease) {
       // The body may have ended while its reader was slow: a pooled connection must not stay paused.
-      if (this.#paused) {
-        this.#paused = false;
-        lease.conn.resume();
-      }
+      if (this.#body.unpause()) lease.conn.resume();
       // A backend that answered before reading all its input leaves STDIN unfinished: the connection's
       // state is unknown, so it is not reused.
       const ok = ended && this.#stdinDone;
       // Decide after the rest of the current socket chunk is decoded: bytes after END_REQUEST make it unusable.
       queueMicrotask(() => this.#p.pool.release(lease, ok));
     }
-    this.#p.done({
+    this.#p.owner.done({
       status: clientAborted ? 0 : this.#status,
       error,
       clientAborted,
-      bytesOut: this.#bytesOut,
+      bytesOut: this.#body.bytesOut,
       backendWritten: this.#backendWritten,
       backendRead: this.#backendRead,
       ...(this.#noInputFile ? { noInputFile: true } : {}),
+      ...(handedBack ? { handedBack: true } : {}),
     });
   }
 }
 
-/** The client disconnected; its status (499 in nginx's terms) is never sent to anyone. */
-class ClientGone extends GatewayError {
-  readonly status = 499;
-}
 
 /** php-cgi's answer when SCRIPT_FILENAME is not a plain path (php-src sapi/cgi). */
 const NO_INPUT_FILE = new TextEncoder().encode("No input file specified.");
@@ -543,9 +485,3 @@ function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
 
 /** Bodies up to this size that arrive whole with their head are handed over as bytes, not streamed. */
 const COMPLETE_BODY_MAX = 16 * 1024;
-
-function earlyBytes(chunks: readonly Uint8Array[] | undefined): number {
-  let n = 0;
-  if (chunks) for (const c of chunks) n += c.length;
-  return n;
-}

@@ -7,7 +7,7 @@
 //   a body without one (php bug #60826; Apache's proxy-sendcl). `request-buffering=stream` streams it without.
 // - Over `max-body` (Apache's LimitRequestBody): 413, known or unknown length.
 import { BadRequest, PayloadTooLarge } from "../errors.ts";
-import type { TempStore } from "./temp-store.ts";
+import type { TempStore } from "../platform/types.ts";
 import { concatBytes } from "../bytes.ts";
 import type { ProxyRequest } from "./messages.ts";
 

@@ -52,3 +52,28 @@ function split(s: string, start: number, end: number, raw: string | undefined): 
   if (q < 0 || q >= end) return { path: s.slice(start, end), query: "", uri };
   return { path: s.slice(start, q), query: s.slice(q + 1, end), uri };
 }
+
+/** The URL's host (with port), for a request handed over without connection info; "" when unparsable. */
+export function urlHost(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return "";
+  }
+}
+
+/** When the caller gives no connection info (plain `fetch(request)`), take what the URL says. */
+export function infoFromUrl(url: string): ConnectionInfo {
+  let port = 0;
+  let host = "";
+  let tls = false;
+  try {
+    const u = new URL(url);
+    host = u.hostname;
+    tls = u.protocol === "https:";
+    port = u.port ? Number(u.port) : tls ? 443 : 80;
+  } catch {
+    // requestTarget() refuses such a URL with a 400
+  }
+  return { remoteAddress: "", localAddress: host, localPort: port, tls };
+}

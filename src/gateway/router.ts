@@ -1,5 +1,5 @@
 // ProxyPass-style routing: the FIRST route in configuration order whose prefix matches wins, as in Apache.
-import { prefixMatches } from "../config/prefix.ts";
+import { prefixMatches } from "./prefix.ts";
 
 export interface Routed<R extends { readonly prefix: string }> {
   readonly route: R;

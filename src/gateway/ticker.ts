@@ -2,7 +2,7 @@
 // instead of a timer per request. Arming and clearing a timer per request was ~5% of a tiny GET's CPU on
 // Deno and Node; one interval for all exchanges costs nothing per request. nginx does the same with its
 // timer tree, checked once per event-loop turn.
-import { unrefTimer } from "../transport/timers.ts";
+import type { UnrefTimer } from "../platform/types.ts";
 
 export interface Ticking {
   tick(now: number): void;
@@ -29,17 +29,19 @@ export function tickPeriod(shortestTimeoutMs: number): number {
 export class SharedTicker<T extends Ticking = Ticking> implements Ticker<T> {
   readonly #items = new Set<T>();
   readonly #periodMs: number;
+  readonly #unref: UnrefTimer;
   #timer: ReturnType<typeof setInterval> | undefined;
 
-  constructor(periodMs: number) {
+  constructor(periodMs: number, unref: UnrefTimer) {
     this.#periodMs = periodMs;
+    this.#unref = unref;
   }
 
   add(item: T): void {
     this.#items.add(item);
     if (this.#timer === undefined) {
       this.#timer = setInterval(() => this.#tick(), this.#periodMs);
-      unrefTimer(this.#timer);
+      this.#unref(this.#timer);
     }
   }
 

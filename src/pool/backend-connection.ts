@@ -4,8 +4,8 @@
 import { RecordDecoder } from "../protocol/decoder.ts";
 import { MAX_REQUEST_ID, RecordType } from "../protocol/constants.ts";
 import { abortRequest } from "../protocol/encode.ts";
-import { ProtocolError } from "../protocol/errors.ts";
-import type { Conn, TransportError } from "../transport/types.ts";
+import { ConnectionClosed, ProtocolError, type TransportError } from "../errors.ts";
+import type { Conn } from "../transport/types.ts";
 
 /** What one request hears from its connection. */
 export interface ChannelHandlers {
@@ -185,13 +185,5 @@ export class BackendConnection {
       for (const ch of bound) ch.failed(error);
     }
     if (!this.#closed) this.#conn.close();
-  }
-}
-
-/** The backend closed the connection (FIN or reset) while a request was waiting for records. */
-export class ConnectionClosed extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ConnectionClosed";
   }
 }

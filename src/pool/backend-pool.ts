@@ -5,8 +5,9 @@
 // Why the idle bound matters: a PHP-FPM child serves one connection until it closes, so idle pooled
 // connections pin children; keep smax × gateway processes below pm.max_children.
 import { ServiceUnavailable } from "../errors.ts";
-import type { Connector, Endpoint } from "../transport/types.ts";
-import { unrefTimer } from "../transport/timers.ts";
+import type { Endpoint } from "../transport/types.ts";
+import { endpointText } from "../transport/endpoint.ts";
+import type { Platform } from "../platform/types.ts";
 import { BackendConnection } from "./backend-connection.ts";
 import { queryValues, type Capabilities } from "./get-values.ts";
 
@@ -105,10 +106,13 @@ interface Waiter {
   timer: ReturnType<typeof setTimeout> | undefined;
 }
 
+/** The runtime services a pool uses: its sockets and a timer that does not hold the process open. */
+export type PoolPlatform = Pick<Platform, "connector" | "unrefTimer">;
+
 export class BackendPool {
   readonly endpoint: Endpoint;
   readonly options: PoolOptions;
-  readonly #connector: () => Promise<Connector>;
+  readonly #platform: PoolPlatform;
   readonly #warn: (message: string) => void;
   /** Every open (or opening) connection. */
   readonly #all = new Set<BackendConnection>();
@@ -140,11 +144,11 @@ export class BackendPool {
   #afterFlush: Array<() => void> = [];
   readonly #flush = () => this.#flushPending();
 
-  constructor(endpoint: Endpoint, connector: () => Promise<Connector>, options: PoolOptions = POOL_DEFAULTS, warn: (m: string) => void = () => {}) {
+  constructor(endpoint: Endpoint, platform: PoolPlatform, options: PoolOptions = POOL_DEFAULTS, warn: (m: string) => void = () => {}) {
     this.endpoint = endpoint;
     this.options = options;
     this.#max = options.max;
-    this.#connector = connector;
+    this.#platform = platform;
     this.#warn = warn;
   }
 
@@ -223,7 +227,7 @@ export class BackendPool {
         const i = this.#waiters.indexOf(waiter);
         if (i < 0) return; // already woken
         this.#waiters.splice(i, 1);
-        reject(new ServiceUnavailable(`no connection to ${label(this.endpoint)} within ${this.options.acquireMs} ms (max=${this.#max} busy)`));
+        reject(new ServiceUnavailable(`no connection to ${endpointText(this.endpoint)} within ${this.options.acquireMs} ms (max=${this.#max} busy)`));
       }, this.options.acquireMs);
       this.#waiters.push(waiter);
     });
@@ -328,7 +332,7 @@ export class BackendPool {
     let answering = 0;
     for (const c of this.#all) if (c.responding) answering++;
     const lowered = Math.max(1, Math.min(answering, this.#max));
-    this.#warn(`backend ${label(this.endpoint)} serves only the connections it holds: ${STARVE_CONFIRMATIONS} requests ` +
+    this.#warn(`backend ${endpointText(this.endpoint)} serves only the connections it holds: ${STARVE_CONFIRMATIONS} requests ` +
       `waited up to ${this.#longestStarveMs} ms for a first byte that came within ${STARVE_CONFIRM_MS} ms of a pooled ` +
       `connection closing; at most ${lowered} connections from now on (was ${this.#max}; set max= to choose)`);
     this.#max = lowered;
@@ -398,8 +402,7 @@ export class BackendPool {
     if (!reserved) this.#connecting++;
     let conn: BackendConnection;
     try {
-      const connector = await this.#connector();
-      conn = new BackendConnection(await connector(this.endpoint, { timeoutMs: connectTimeoutMs }));
+      conn = new BackendConnection(await this.#platform.connector(this.endpoint, { timeoutMs: connectTimeoutMs }));
     } catch (e) {
       this.#connectFailures++;
       throw e;
@@ -463,7 +466,7 @@ export class BackendPool {
   #applyMaxConns(maxConns: number | undefined): void {
     if (maxConns === undefined || maxConns <= 0 || maxConns >= this.options.max) return;
     if (this.options.maxSet) {
-      this.#warn(`backend ${label(this.endpoint)} reports FCGI_MAX_CONNS=${maxConns}, below max=${this.options.max} (libfcgi applications always report 1)`);
+      this.#warn(`backend ${endpointText(this.endpoint)} reports FCGI_MAX_CONNS=${maxConns}, below max=${this.options.max} (libfcgi applications always report 1)`);
       return;
     }
     if (maxConns === 1) return;
@@ -485,7 +488,7 @@ export class BackendPool {
       }
       if (this.#idle.length > 0) this.#armSweep();
     }, Math.max(50, Math.min(this.options.ttlMs, 1000)));
-    unrefTimer(this.#sweep);
+    this.#platform.unrefTimer(this.#sweep);
   }
 
   /** FCGI_GET_VALUES once per backend, in the background on first use; no request waits for it. */
@@ -493,14 +496,13 @@ export class BackendPool {
     if (!this.options.probe || !this.options.reuse || this.#probe === "running" || this.#probe === "refused") return;
     if (this.#probe === "done" && (this.#capabilities !== undefined || Date.now() - this.#probeFailedAt < this.options.retryMs)) return;
     this.#probe = "running";
-    this.#connector()
-      .then((connector) => queryValues(connector, this.endpoint, 1000))
+    queryValues(this.#platform.connector, this.endpoint, 1000)
       .then(
         (answer) => {
           if (answer === "closed") {
             // Never again: some libraries die on a management record (Debian's Ruby fcgi).
             this.#probe = "refused";
-            this.#warn(`backend ${label(this.endpoint)} closed the connection instead of answering FCGI_GET_VALUES: ` +
+            this.#warn(`backend ${endpointText(this.endpoint)} closed the connection instead of answering FCGI_GET_VALUES: ` +
               `it gets no management records from now on (if it crashed, set get-values=off)`);
             return;
           }
@@ -525,6 +527,3 @@ const afterIoTurn: (fn: () => void) => void = typeof setImmediate === "function"
   ? (fn) => { setImmediate(fn); }
   : (fn) => { setTimeout(fn, 0); };
 
-function label(e: Endpoint): string {
-  return e.kind === "tcp" ? `${e.host.includes(":") ? `[${e.host}]` : e.host}:${e.port}` : `unix:${e.path}`;
-}

@@ -3,7 +3,7 @@
 // bodies are gathered in an 8-byte scratch; management content is copied into its own array.
 
 import { FCGI_HEADER_LEN, FCGI_VERSION_1, RecordType } from "./constants.ts";
-import { ProtocolError } from "./errors.ts";
+import { ProtocolError } from "../errors.ts";
 
 export interface RecordHandlers {
   /**

@@ -16,8 +16,8 @@ export {
   Role,
 } from "./constants.ts";
 export type { ProtocolStatusValue, RecordTypeValue, RoleValue } from "./constants.ts";
-export { ParamTooLargeError, ProtocolError } from "./errors.ts";
-export type { ProtocolErrorReason } from "./errors.ts";
+export { ParamTooLargeError, ProtocolError } from "../errors.ts";
+export type { ProtocolErrorReason } from "../errors.ts";
 export { checkRequestId, paddingFor, writeHeader } from "./header.ts";
 export {
   decodePairs,

@@ -5,7 +5,7 @@
 // the parser decodes with TextDecoder (invalid sequences become U+FFFD) unless asked for latin1,
 // which maps every byte to one char and so loses nothing.
 
-import { ProtocolError } from "./errors.ts";
+import { ProtocolError } from "../errors.ts";
 
 const encoder = new TextEncoder();
 const utf8 = new TextDecoder();

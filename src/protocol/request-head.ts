@@ -4,7 +4,7 @@
 
 import { FCGI_HEADER_LEN, FCGI_KEEP_CONN, MAX_RECORD_CONTENT, RecordType, Role } from "./constants.ts";
 import { writeBeginRequest, streamRecordsSize, writeStreamEnd, writeStreamRecords } from "./encode.ts";
-import { ParamTooLargeError } from "./errors.ts";
+import { ParamTooLargeError } from "../errors.ts";
 import { checkRequestId, paddingFor, writeHeader } from "./header.ts";
 import { encodedPairSize, pairMaxBytes, writePair, type PairValue } from "./pairs.ts";
 import { scratchOf, takeScratch } from "./scratch.ts";

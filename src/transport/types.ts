@@ -1,27 +1,13 @@
 // The one seam between the shared core and each runtime's sockets. One file per runtime
-// (node.ts, deno.ts, bun.ts, later workers.ts) implements `Connector`.
+// (node.ts, deno.ts, bun.ts, workers.ts) implements `Connector`.
 
 /** Where a backend listens. Unix paths only come from configuration, never from a request. */
 export type Endpoint =
   | { readonly kind: "tcp"; readonly host: string; readonly port: number }
   | { readonly kind: "unix"; readonly path: string };
 
-/** Normalised socket error codes; anything unrecognised becomes EUNKNOWN. */
-export type TransportErrorCode =
-  | "ECONNREFUSED" | "ENOENT" | "ETIMEDOUT" | "ECONNRESET" | "EPIPE" | "EACCES"
-  | "EHOSTUNREACH" | "ENETUNREACH" | "EADDRNOTAVAIL" | "ENOTFOUND" | "ECLOSED" | "EUNKNOWN";
-
-export class TransportError extends Error {
-  readonly code: TransportErrorCode;
-  /** The runtime's own words where they say more than the code (workerd's reasons); shown instead of a hint. */
-  readonly detail: string | undefined;
-  constructor(code: TransportErrorCode, message: string, options?: { cause?: unknown; detail?: string }) {
-    super(message, options);
-    this.name = "TransportError";
-    this.code = code;
-    this.detail = options?.detail;
-  }
-}
+export { TransportError, type TransportErrorCode } from "../errors.ts";
+import type { TransportError } from "../errors.ts";
 
 /** Push-style receiver. A connection has exactly one at a time (the pool swaps them on reuse). */
 export interface ConnHandlers {

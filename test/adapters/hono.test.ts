@@ -6,7 +6,7 @@ import { Hono } from "hono";
 import { fastcgi, mountOf } from "../../src/adapters/hono.ts";
 import { echoHandler, type EchoBody } from "../backends/echo.ts";
 import { startBackend } from "../helpers/harness.ts";
-import type { ResponderServer } from "../../src/responder/responder.ts";
+import type { ResponderServer } from "../../src/fcgi-server/server.ts";
 
 describe("fastcgi() in a Hono app", () => {
   let backend: ResponderServer & { port: number };

@@ -6,7 +6,7 @@ import { connect } from "node:net";
 import { echoHandler, type EchoBody } from "../backends/echo.ts";
 import { scriptedHandler } from "../backends/scripted.ts";
 import { runtime, serveGateway, sleep, startBackend, testGateway, waitFor, type TestGateway } from "../helpers/harness.ts";
-import type { ResponderServer } from "../../src/responder/responder.ts";
+import type { ResponderServer } from "../../src/fcgi-server/server.ts";
 import { serve } from "../../src/adapters/serve.ts";
 
 /** Sends raw bytes and collects everything until the server closes or `ms` pass. */

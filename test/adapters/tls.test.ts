@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { createGateway, type EmbeddedGateway } from "../../src/mod.ts";
 import { echoHandler, type EchoBody } from "../backends/echo.ts";
 import { runtime, startBackend } from "../helpers/harness.ts";
-import type { ResponderServer } from "../../src/responder/responder.ts";
+import type { ResponderServer } from "../../src/fcgi-server/server.ts";
 
 interface Tls { cert: string; key: string }
 type Get = (url: string, ca: string) => Promise<Response>;

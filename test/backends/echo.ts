@@ -1,7 +1,7 @@
 // Test backend: answers every request with a JSON dump of the params it received and what arrived on STDIN
 // (length and SHA-1), so tests can compare CGI variables and body integrity exactly.
 import { createHash } from "node:crypto";
-import type { ResponderHandler } from "../../src/responder/responder.ts";
+import type { ResponderHandler } from "../../src/fcgi-server/server.ts";
 
 export interface EchoBody {
   params: Record<string, string>;

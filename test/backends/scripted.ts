@@ -2,7 +2,7 @@
 // the HTTP_X_TEST param); each case is one small function.
 import { endRequest, streamRecords } from "../../src/protocol/encode.ts";
 import { ProtocolStatus, RecordType } from "../../src/protocol/constants.ts";
-import type { ResponderHandler, ResponderReply, ResponderRequest } from "../../src/responder/responder.ts";
+import type { ResponderHandler, ResponderReply, ResponderRequest } from "../../src/fcgi-server/server.ts";
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {

@@ -3,11 +3,11 @@ import assert from "node:assert/strict";
 import {
   CgiHeadParser,
   DEFAULT_HEAD_LIMITS,
-  InvalidHeadError,
   type CgiHead,
   type HeadLimits,
 } from "../../src/cgi/response-head.ts";
 import { statusText } from "../../src/cgi/status-text.ts";
+import { InvalidHeadError } from "../../src/errors.ts";
 
 /** latin1 encoding: one byte per char, so tests can spell any byte as \xNN. */
 const bytes = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));

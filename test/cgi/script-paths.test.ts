@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { scriptPaths, type ScriptInput, type ScriptPaths } from "../../src/cgi/script-paths.ts";
 import { parseTarget } from "../../src/config/target.ts";
-import { isFile } from "../../src/transport/files.ts";
+import { isFile } from "../../src/platform/files.ts";
 import { Forbidden } from "../../src/errors.ts";
 
 async function run(over: Partial<ScriptInput> & { uriPath: string; rest: string }, target = "fcgi://127.0.0.1:9000/srv/app/"): Promise<ScriptPaths> {

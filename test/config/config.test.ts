@@ -4,10 +4,10 @@ import { parseProxyPass } from "../../src/config/proxy-pass.ts";
 import { parseJsonConfig } from "../../src/config/json.ts";
 import { buildGatewayConfig } from "../../src/config/gateway-config.ts";
 import { parseArgs } from "../../src/cli/args.ts";
-import { ConfigError } from "../../src/config/errors.ts";
+import { ConfigError } from "../../src/errors.ts";
 import { parseTarget } from "../../src/config/target.ts";
 import { warnMissingSockets } from "../../src/config/socket-check.ts";
-import { createGateway } from "../../src/gateway/gateway.ts";
+import { createGateway } from "../../src/adapters/embedded.ts";
 import { VERSION } from "../../src/version.ts";
 import { readFileSync } from "node:fs";
 

@@ -6,9 +6,10 @@ import { buildGatewayConfig } from "../../src/config/gateway-config.ts";
 import { BalancerSet, parseBalancerMember, parseProxySet } from "../../src/config/balancers.ts";
 import { parseProxyPass } from "../../src/config/proxy-pass.ts";
 import { parseJsonConfig } from "../../src/config/json.ts";
-import { createGateway, type Gateway } from "../../src/gateway/gateway.ts";
+import { createGateway } from "../../src/adapters/embedded.ts";
+import type { Gateway } from "../../src/gateway/types.ts";
 import type { LogLevel } from "../../src/gateway/log.ts";
-import { serveResponder, type ResponderHandler, type ResponderServer } from "../../src/responder/responder.ts";
+import { serveResponder, type ResponderHandler, type ResponderServer } from "../../src/fcgi-server/server.ts";
 import { sleep, TEST_INFO, waitFor } from "../helpers/harness.ts";
 
 /** A member that answers with its own name (and the SCRIPT_FILENAME it was sent), after `delay` ms. */

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { echoHandler, type EchoBody } from "../backends/echo.ts";
 import { scriptedHandler } from "../backends/scripted.ts";
 import { startBackend, testGateway, waitFor, type TestGateway } from "../helpers/harness.ts";
-import type { ResponderServer } from "../../src/responder/responder.ts";
+import type { ResponderServer } from "../../src/fcgi-server/server.ts";
 import type { Connector } from "../../src/transport/types.ts";
 
 describe("exchange with a well-behaved backend", () => {
@@ -290,7 +290,7 @@ describe("backend down", () => {
 describe("what goes on the wire", () => {
   it("a small request leaves in ONE transport write (Nagle is on in Deno and Node)", async () => {
     const backend = await startBackend(echoHandler);
-    const { runtimeConnector } = await import("../../src/transport/connector.ts");
+    const { runtimeConnector } = await import("../../src/platform/connector.ts");
     const inner = await runtimeConnector();
     const writes: number[] = [];
     const counting: Connector = async (ep, opts) => {

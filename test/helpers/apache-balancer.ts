@@ -5,7 +5,7 @@
 import { apacheUnavailable, freePort, startApache, type ApacheServer } from "./apache.ts";
 import { startBackend } from "./harness.ts";
 import { rawRequest } from "./raw-http.ts";
-import type { ResponderServer } from "../../src/responder/responder.ts";
+import type { ResponderServer } from "../../src/fcgi-server/server.ts";
 import { existsSync } from "node:fs";
 
 const MODULES = ["proxy_balancer", "slotmem_shm", "lbmethod_byrequests", "lbmethod_bybusyness", "lbmethod_bytraffic"];

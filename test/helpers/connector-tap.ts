@@ -2,7 +2,7 @@
 // use it to see what we actually sent (PHP rewrites SCRIPT_FILENAME before a script can read it) and which
 // record types came back (FCGI_STDERR vs FCGI_STDOUT).
 import { RecordDecoder, RecordType, decodePairs } from "../../src/protocol/index.ts";
-import { runtimeConnector } from "../../src/transport/connector.ts";
+import { runtimeConnector } from "../../src/platform/connector.ts";
 import type { Conn, Connector, Endpoint } from "../../src/transport/types.ts";
 import { concat } from "./bytes.ts";
 

@@ -2,11 +2,12 @@
 // logs, and serve it with the runtime's real server when a test needs HTTP on the wire.
 import { buildGatewayConfig } from "../../src/config/gateway-config.ts";
 import { parseProxyPass } from "../../src/config/proxy-pass.ts";
-import { createGateway, type Gateway, type GatewayOptions } from "../../src/gateway/gateway.ts";
+import { createGateway } from "../../src/adapters/embedded.ts";
+import type { Gateway, GatewayOptions } from "../../src/gateway/types.ts";
 import type { LogLevel } from "../../src/gateway/log.ts";
 import { serve } from "../../src/adapters/serve.ts";
 import type { RunningServer } from "../../src/adapters/types.ts";
-import { serveResponder, type ResponderHandler, type ResponderOptions, type ResponderServer } from "../../src/responder/responder.ts";
+import { serveResponder, type ResponderHandler, type ResponderOptions, type ResponderServer } from "../../src/fcgi-server/server.ts";
 import type { ConnectionInfo } from "../../src/connection-info.ts";
 
 export async function startBackend(handler: ResponderHandler, options?: ResponderOptions): Promise<ResponderServer & { port: number }> {

@@ -11,7 +11,7 @@ import { echoHandler, type EchoBody } from "../backends/echo.ts";
 import { apacheUnavailable, startApache, type ApacheServer } from "../helpers/apache.ts";
 import { runtime, serveGateway, startBackend, startUnixBackend, testGateway, type TestGateway } from "../helpers/harness.ts";
 import { latin1Bytes, rawRequest, type RawResponse } from "../helpers/raw-http.ts";
-import type { ResponderHandler, ResponderServer } from "../../src/responder/responder.ts";
+import type { ResponderHandler, ResponderServer } from "../../src/fcgi-server/server.ts";
 import type { RunningServer } from "../../src/adapters/types.ts";
 
 type Runtime = typeof runtime;

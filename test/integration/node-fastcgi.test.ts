@@ -25,7 +25,7 @@ import { createRequire } from "node:module";
 import { TEST_INFO, waitFor, type TestGateway } from "../helpers/harness.ts";
 import { buildGatewayConfig } from "../../src/config/gateway-config.ts";
 import { parseJsonConfig } from "../../src/config/json.ts";
-import { createGateway } from "../../src/gateway/gateway.ts";
+import { createGateway } from "../../src/adapters/embedded.ts";
 
 interface FcgiServer {
   listen(port: number, host: string, cb: () => void): void;

@@ -8,7 +8,7 @@ import { testGateway, waitFor, type TestGateway } from "../helpers/harness.ts";
 import { queryValues } from "../../src/pool/get-values.ts";
 import { probe } from "../../src/pool/health/probe.ts";
 import { HEALTH_DEFAULTS } from "../../src/pool/health/health-options.ts";
-import { runtimeConnector } from "../../src/transport/connector.ts";
+import { runtimeConnector } from "../../src/platform/connector.ts";
 
 describeWithBackend("the pool against PHP-FPM", phpFpmMissing(), () => {
   let fpm: PhpFpm;

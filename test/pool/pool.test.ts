@@ -8,7 +8,7 @@ import { sleep, startBackend, testGateway, waitFor } from "../helpers/harness.ts
 import type { Conn } from "../../src/transport/types.ts";
 import { streamRecords } from "../../src/protocol/encode.ts";
 import { RecordType } from "../../src/protocol/constants.ts";
-import type { ResponderHandler } from "../../src/responder/responder.ts";
+import type { ResponderHandler } from "../../src/fcgi-server/server.ts";
 
 /** A handler that counts requests in flight at the backend and remembers the peak. */
 function counting(inner: ResponderHandler) {

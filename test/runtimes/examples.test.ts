@@ -11,7 +11,7 @@ import process from "node:process";
 import { echoHandler, type EchoBody } from "../backends/echo.ts";
 import { runtime, sleep, startBackend } from "../helpers/harness.ts";
 import { freePort } from "../helpers/daemon.ts";
-import type { ResponderServer } from "../../src/responder/responder.ts";
+import type { ResponderServer } from "../../src/fcgi-server/server.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 

@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import process from "node:process";
 import { echoHandler, type EchoBody } from "../backends/echo.ts";
 import { runtime, startBackend, waitFor } from "../helpers/harness.ts";
-import type { ResponderServer } from "../../src/responder/responder.ts";
+import type { ResponderServer } from "../../src/fcgi-server/server.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const tool = (name: string): string => path.join(root, "node_modules", ".bin", name);

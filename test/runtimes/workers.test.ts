@@ -15,7 +15,7 @@ import { Miniflare } from "miniflare";
 import { echoHandler, type EchoBody } from "../backends/echo.ts";
 import { scriptedHandler } from "../backends/scripted.ts";
 import { startBackend, waitFor } from "../helpers/harness.ts";
-import type { ResponderServer } from "../../src/responder/responder.ts";
+import type { ResponderServer } from "../../src/fcgi-server/server.ts";
 import { listen } from "../../src/transport/listen.ts";
 import { bundleWorker } from "./workers/bundle.ts";
 import { pattern } from "./workers/pattern.ts";

@@ -2,7 +2,8 @@
 
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { runtimeConnector, runtimeName } from "../../src/transport/connector.ts";
+import { runtimeConnector } from "../../src/platform/connector.ts";
+import { runtimeName } from "../../src/platform/runtime.ts";
 
 // Detected independently of globalThis.Bun / Deno: both runtimes also announce themselves here.
 const versions = process.versions as Record<string, string | undefined>;

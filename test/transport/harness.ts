@@ -3,7 +3,8 @@
 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runtimeConnector, runtimeName } from "../../src/transport/connector.ts";
+import { runtimeConnector } from "../../src/platform/connector.ts";
+import { runtimeName } from "../../src/platform/runtime.ts";
 import { listen, type Listener } from "../../src/transport/listen.ts";
 import { connectNode } from "../../src/transport/node.ts";
 import type { Conn, Connector, Endpoint, TransportError } from "../../src/transport/types.ts";

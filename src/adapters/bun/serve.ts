@@ -2,6 +2,7 @@
 // listener). Bun closes connections idle for `idleTimeout` (at most 255 s), which would cut long SSE streams,
 // so a streamed response switches the timeout off for its request.
 import { normaliseAddress } from "../../connection-info.ts";
+import { bunConnectionInfo } from "../client-info/bun.ts";
 import { toResponse } from "../../gateway/messages.ts";
 import { closeWithGrace } from "../grace.ts";
 import type { RunningServer, ServeOptions, ServeTarget } from "../types.ts";
@@ -36,14 +37,7 @@ export async function serveBun(target: ServeTarget, options: ServeOptions): Prom
     // Bun refuses bodies over 128 MiB by default; the gateway enforces each route's max-body itself.
     maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     async fetch(req, srv) {
-      const ip = srv.requestIP(req);
-      const info = {
-        remoteAddress: normaliseAddress(ip?.address),
-        ...(ip ? { remotePort: ip.port } : {}),
-        localAddress,
-        localPort: srv.port,
-        tls: false,
-      };
+      const info = bunConnectionInfo(srv.requestIP(req), localAddress, srv.port, false);
       if (typeof target === "function") {
         const response = await target(req, info);
         if (response.body) srv.timeout(req, 0);

@@ -1,9 +1,10 @@
 // Serving on Deno with Deno.serve. The client address comes from ServeHandlerInfo.remoteAddr; Deno exposes
 // neither the raw request-target nor the HTTP version, so REQUEST_URI comes from the parsed URL.
 import { normaliseAddress } from "../../connection-info.ts";
+import { denoConnectionInfo } from "../client-info/deno.ts";
 import { closeWithGrace } from "../grace.ts";
 import { GatewayError } from "../../errors.ts";
-import { writeStderr } from "../../transport/stderr.ts";
+import { writeStderr } from "../../platform/stderr.ts";
 import type { FetchHandler, RunningServer, ServeOptions } from "../types.ts";
 
 interface NetAddr { hostname: string; port: number }
@@ -37,16 +38,10 @@ export function serveDeno(handler: FetchHandler, options: ServeOptions): Promise
         },
       },
       (req, info) =>
-        handler(req, {
-          remoteAddress: normaliseAddress(info.remoteAddr.hostname),
-          remotePort: info.remoteAddr.port,
-          localAddress: normaliseAddress(server.addr.hostname),
-          localPort: server.addr.port,
-          tls: false,
-          // No clientGone: request.signal is Deno's only word of a client that leaves before the response
-          // head (ServeHandlerInfo.completed settles only after the response). Touching it makes Deno 2.9 print
-          // a one-time notice about its legacy abort, which --unstable-no-legacy-abort turns off.
-        }),
+        // No clientGone: request.signal is Deno's only word of a client that leaves before the response
+        // head (ServeHandlerInfo.completed settles only after the response). Touching it makes Deno 2.9 print
+        // a one-time notice about its legacy abort, which --unstable-no-legacy-abort turns off.
+        handler(req, denoConnectionInfo(info.remoteAddr, normaliseAddress(server.addr.hostname), server.addr.port, false)),
     );
   });
 }

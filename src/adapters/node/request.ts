@@ -2,7 +2,7 @@
 // server, or a Fetch Request for any other handler. The raw request-target and HTTP version are kept for CGI.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
-import { normaliseAddress, type AbortHook, type ConnectionInfo } from "../../connection-info.ts";
+import type { AbortHook } from "../../connection-info.ts";
 import type { ProxyRequest } from "../../gateway/messages.ts";
 import { RawHeaders } from "./raw-headers.ts";
 
@@ -97,16 +97,3 @@ export function toRequest(req: IncomingMessage): Request {
   } as RequestInit);
 }
 
-export function connectionInfo(req: IncomingMessage, gone: ResponseClosed): ConnectionInfo {
-  const s = req.socket;
-  return {
-    remoteAddress: normaliseAddress(s.remoteAddress),
-    remotePort: s.remotePort,
-    localAddress: normaliseAddress(s.localAddress),
-    localPort: s.localPort ?? 0,
-    tls: "encrypted" in s && Boolean((s as { encrypted?: boolean }).encrypted),
-    rawTarget: req.url ?? "/",
-    httpVersion: req.httpVersion,
-    clientGone: gone,
-  };
-}

@@ -1,7 +1,8 @@
 // Serving on Node with node:http.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { connectionInfo, NodeRequest, ResponseClosed, toRequest } from "./request.ts";
+import { nodeConnectionInfo } from "../client-info/node.ts";
+import { NodeRequest, ResponseClosed, toRequest } from "./request.ts";
 import { writeProxyResponse, writeResponse } from "./response.ts";
 import { closeWithGrace } from "../grace.ts";
 import type { RunningServer, ServeOptions, ServeTarget } from "../types.ts";
@@ -19,7 +20,7 @@ export function serveNode(target: ServeTarget, options: ServeOptions): Promise<R
   const listener = typeof target !== "function"
     ? (req: IncomingMessage, res: ServerResponse) => {
       const gone = new ResponseClosed(res);
-      target.respond(new NodeRequest(req), connectionInfo(req, gone), MERGE)
+      target.respond(new NodeRequest(req), nodeConnectionInfo(req, 0, gone), MERGE)
         .then((r) => writeProxyResponse(res, r))
         .catch(failed(res));
     }
@@ -32,7 +33,7 @@ export function serveNode(target: ServeTarget, options: ServeOptions): Promise<R
         res.writeHead(400, { "content-type": "text/plain" }).end("400 Bad Request\n");
         return;
       }
-      target(request, connectionInfo(req, gone))
+      target(request, nodeConnectionInfo(req, 0, gone))
         .then((response) => writeResponse(res, response))
         .catch(failed(res));
     };

@@ -20,7 +20,7 @@
  * goes through that object instead, whose connections outlive requests and are reused.
  * @module
  */
-import type { EmbeddedGateway } from "../../mod.ts";
+import type { EmbeddedGateway } from "../embedded.ts";
 import { EnvGateway, type WorkersEnv } from "./env-gateway.ts";
 import { configFailure, serveOnWorkers } from "./handler.ts";
 import { forwardToPool } from "./pool-object.ts";

@@ -1,7 +1,7 @@
 // The gateway configured from a Worker's bindings, built on first use and kept while the bindings stay the
 // same (they only change with a new deployment, which starts new isolates; miniflare reloads do the same).
-import type { GatewayOptions } from "../../gateway/gateway.ts";
-import type { EmbeddedGateway } from "../../mod.ts";
+import type { GatewayOptions } from "../../gateway/types.ts";
+import type { EmbeddedGateway } from "../embedded.ts";
 import { createWorkersGateway, type WorkersConfig } from "./handler.ts";
 
 /** The bindings the Workers entry reads. */

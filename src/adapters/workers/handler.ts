@@ -13,8 +13,8 @@
  */
 import { configFromJson } from "../../config/from-json.ts";
 import type { JsonConfig } from "../../config/json-types.ts";
-import type { GatewayOptions } from "../../gateway/gateway.ts";
-import { createGateway, type EmbeddedGateway } from "../../mod.ts";
+import type { GatewayOptions } from "../../gateway/types.ts";
+import { createGateway, type EmbeddedGateway } from "../embedded.ts";
 import { workersConnector, type WorkersConnectorOptions } from "../../transport/workers.ts";
 import { connectionInfoFrom } from "../conninfo.ts";
 
@@ -47,8 +47,7 @@ export function handler(config: WorkersConfig, options: WorkersHandlerOptions = 
 
 /** A gateway with the cloudflare:sockets connector. Throws the ConfigError of a bad configuration. */
 export function createWorkersGateway(config: WorkersConfig, source: string, options: WorkersHandlerOptions = {}): EmbeddedGateway {
-  // Through the text, so errors name `source` and both forms are checked the same way.
-  const built = configFromJson(typeof config === "string" ? config : JSON.stringify(config), source);
+  const built = configFromJson(config, source);
   const connector = workersConnector(options.secureTransport === undefined ? {} : { secureTransport: options.secureTransport });
   return createGateway(built, { connector, ...options.gateway });
 }

@@ -13,7 +13,7 @@
  * address still comes from cf-connecting-ip, which the forwarded request keeps.
  * @module
  */
-import type { EmbeddedGateway } from "../../mod.ts";
+import type { EmbeddedGateway } from "../embedded.ts";
 import { CONFIG_BINDING, EnvGateway, type DurableObjectNamespaceLike, type WorkersEnv } from "./env-gateway.ts";
 import { configFailure, serveOnWorkers } from "./handler.ts";
 

@@ -3,8 +3,8 @@
 // error, `passes` consecutive passes clear both C and E (PR 66302). Timers start with the first request and
 // stop at close(); they never keep the process alive on their own.
 import type { Member } from "../balancer/member.ts";
-import type { Connector, Endpoint } from "../../transport/types.ts";
-import { unrefTimer } from "../../transport/timers.ts";
+import type { Endpoint } from "../../transport/types.ts";
+import type { PoolPlatform } from "../backend-pool.ts";
 import type { HealthOptions } from "./health-options.ts";
 import { probe } from "./probe.ts";
 
@@ -25,13 +25,13 @@ interface State {
 
 export class HealthChecker {
   readonly #states: State[];
-  readonly #connector: () => Promise<Connector>;
+  readonly #platform: PoolPlatform;
   readonly #log: (member: string, message: string) => void;
   #running = false;
 
-  constructor(members: readonly CheckedMember[], connector: () => Promise<Connector>, log: (member: string, message: string) => void) {
+  constructor(members: readonly CheckedMember[], platform: PoolPlatform, log: (member: string, message: string) => void) {
     this.#states = members.filter((m) => m.health.method !== "NONE").map((target) => ({ target, passes: 0, fails: 0, timer: undefined }));
-    this.#connector = connector;
+    this.#platform = platform;
     this.#log = log;
   }
 
@@ -53,12 +53,12 @@ export class HealthChecker {
   #schedule(s: State, delay: number): void {
     if (!this.#running) return;
     s.timer = setTimeout(() => void this.#run(s), delay);
-    unrefTimer(s.timer);
+    this.#platform.unrefTimer(s.timer);
   }
 
   async #run(s: State): Promise<void> {
     const { member, endpoint, filenamePrefix, health, timeoutMs } = s.target;
-    const failure = await probe(await this.#connector(), endpoint, filenamePrefix, health, timeoutMs);
+    const failure = await probe(this.#platform.connector, endpoint, filenamePrefix, health, timeoutMs);
     if (!this.#running) return;
     if (failure === undefined) {
       s.fails = 0;

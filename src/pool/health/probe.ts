@@ -1,5 +1,5 @@
 // One health probe: a TCP connect, or a complete FastCGI request whose response head and body are checked.
-import { CgiHeadParser } from "../../cgi/response-head.ts";
+import { ProbeHead } from "./probe-head.ts";
 import { RecordType } from "../../protocol/constants.ts";
 import { RecordDecoder } from "../../protocol/decoder.ts";
 import { encodeRequestHead } from "../../protocol/request-head.ts";
@@ -22,7 +22,7 @@ export async function probe(connector: Connector, endpoint: Endpoint, filenamePr
   }
   const c = conn;
   return new Promise<string | undefined>((resolve) => {
-    const parser = new CgiHeadParser();
+    const parser = new ProbeHead();
     let status = 0;
     let body = "";
     let done = false;
@@ -40,7 +40,7 @@ export async function probe(connector: Connector, endpoint: Endpoint, filenamePr
         try {
           const r = parser.push(data);
           if (!r) return;
-          status = r.head.status;
+          status = r.status;
           data = r.body;
         } catch (e) {
           finish(`invalid response head: ${(e as Error).message}`);

@@ -1,6 +1,6 @@
 // The demo backend `npm start` runs when no route is configured: a FastCGI responder that shows the CGI
 // environment it received, so a fresh checkout demonstrates the whole path without PHP.
-import { serveResponder, type ResponderHandler } from "./responder.ts";
+import { serveResponder, type ResponderHandler } from "./server.ts";
 
 const escape = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 

@@ -1,7 +1,7 @@
 // Filesystem services for runtimes that have one (Node, Deno, Bun all run node:fs): the `is a regular file`
 // probe for path-info=full, and temp files for spooling request bodies. Loaded lazily, so Workers never
 // imports node:fs.
-import type { TempFile } from "../gateway/temp-store.ts";
+import type { TempFile } from "./types.ts";
 
 type Fs = typeof import("node:fs/promises");
 let fsPromise: Promise<Fs> | undefined;

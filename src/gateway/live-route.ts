@@ -1,0 +1,13 @@
+// A configured route as the running gateway holds it: its config, what it sends to, and its counters.
+import type { RouteConfig } from "./config-types.ts";
+import type { RouteBackend } from "./backends.ts";
+
+/** One route of a running gateway. */
+export interface LiveRoute {
+  readonly prefix: string;
+  readonly config: RouteConfig;
+  readonly backend: RouteBackend;
+  requests: number;
+  errors: number;
+  inFlight: number;
+}
