@@ -2,7 +2,7 @@
 // routes and members that name it, the first definition's pool keys winning, as Apache shares a worker), and
 // one Balancer per balancer:// with its members' pools and health checks.
 import type { BalancerConfig, GatewayConfig, MemberConfig, PoolKeys, RouteConfig, Target } from "./config-types.ts";
-import { endpointKey, endpointText } from "../transport/endpoint.ts";
+import { endpointKey, endpointText } from "../pool/endpoint.ts";
 import { BackendPool, type PoolOptions, type PoolPlatform, type PoolStats } from "../pool/backend-pool.ts";
 import { Balancer } from "../pool/balancer/balancer.ts";
 import { Member } from "../pool/balancer/member.ts";

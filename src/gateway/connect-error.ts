@@ -1,7 +1,7 @@
 // The one message for a backend that could not be reached: the address, the code, and what to check, said
 // once (the runtime's own text repeats the code and the address, so it is kept only when nothing else is known).
 import { ConnectFailed, TransportError, type TransportErrorCode } from "../errors.ts";
-import { endpointText } from "../transport/endpoint.ts";
+import { endpointText } from "../pool/endpoint.ts";
 import type { Endpoint } from "../transport/types.ts";
 
 const HINTS: Partial<Record<TransportErrorCode, string>> = {

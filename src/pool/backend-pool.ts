@@ -6,7 +6,7 @@
 // connections pin children; keep smax × gateway processes below pm.max_children.
 import { ServiceUnavailable } from "../errors.ts";
 import type { Endpoint } from "../transport/types.ts";
-import { endpointText } from "../transport/endpoint.ts";
+import { endpointText } from "./endpoint.ts";
 import type { Platform } from "../platform/types.ts";
 import { BackendConnection } from "./backend-connection.ts";
 import { queryValues, type Capabilities } from "./get-values.ts";

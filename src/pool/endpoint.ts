@@ -1,5 +1,5 @@
 // How an endpoint is written in messages and used as a map key.
-import type { Endpoint } from "./types.ts";
+import type { Endpoint } from "../transport/types.ts";
 
 /** `host:port` (IPv6 hosts in brackets) or `unix:/path`, as a user would write it. */
 export function endpointText(e: Endpoint): string {
