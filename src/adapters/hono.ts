@@ -24,6 +24,7 @@ interface HonoContext {
   env: unknown;
 }
 
+/** The Hono handler fastcgi() returns: call it with a Context; it also holds its gateway. */
 export interface FastcgiHandler {
   (c: HonoContext, next?: () => Promise<void>): Promise<Response>;
   /** Closes the gateway's connections and timers. */

@@ -1,3 +1,4 @@
+// What serve() takes and gives: the shapes every runtime's server adapter shares.
 import type { ConnectionInfo } from "../connection-info.ts";
 import type { ProxyRequest, ProxyResponse } from "../gateway/messages.ts";
 
@@ -13,12 +14,14 @@ export interface Responder {
 /** A fetch handler, or a gateway itself (the faster choice on Node). */
 export type ServeTarget = FetchHandler | Responder;
 
+/** Where serve() listens. */
 export interface ServeOptions {
   readonly host: string;
   /** 0 picks a free port. */
   readonly port: number;
 }
 
+/** A listening server, as serve() resolves it. */
 export interface RunningServer {
   /** The port actually listened on. */
   readonly port: number;

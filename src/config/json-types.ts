@@ -2,6 +2,7 @@
 // balancer keys are the CLI's key=value names (see the README's tables); values may be strings, numbers or
 // booleans, as in the file.
 
+/** A key's value: a string, number or boolean, read as its text (`"30"`, `30` and `"30s"`-style units as documented per key). */
 export type JsonScalar = string | number | boolean;
 
 export interface JsonSetEnvIfRule {
@@ -10,6 +11,7 @@ export interface JsonSetEnvIfRule {
   unset?: string[];
 }
 
+/** One entry of `routes`: `path`, `target`, and any route key of the CLI (`timeout`, `backend-type`, `max`, ...). */
 export interface JsonRoute {
   path: string;
   /** `fcgi://host:port/path`, `unix:/sock|fcgi://localhost/path` or `balancer://name`. */
@@ -19,16 +21,25 @@ export interface JsonRoute {
   [key: string]: JsonScalar | Record<string, string> | JsonSetEnvIfRule[] | undefined;
 }
 
+/** One balancer member: its `url` and any member key (`loadfactor`, `route`, `hcmethod`, pool keys, ...). */
 export interface JsonMember {
   url: string;
   [key: string]: JsonScalar;
 }
 
+/** One entry of `balancers`: its `members` and any balancer key (`lbmethod`, `stickysession`, ...). */
 export interface JsonBalancer {
   members: JsonMember[];
   [key: string]: JsonScalar | JsonMember[];
 }
 
+/**
+ * The JSON configuration (the config file, the Workers binding, or an object for createGateway):
+ *
+ * ```ts
+ * const config: JsonConfig = { routes: [{ path: "/", target: "fcgi://127.0.0.1:9000/srv/app/", timeout: "30" }] };
+ * ```
+ */
 export interface JsonConfig {
   listen?: string;
   "document-root"?: string;

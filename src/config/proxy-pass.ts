@@ -4,6 +4,14 @@ import { applyRouteKey, type MutableRouteOptions } from "./route-keys.ts";
 import { parseRouteTarget } from "./target.ts";
 import { ROUTE_DEFAULTS, type RouteConfig } from "./types.ts";
 
+/**
+ * One `--proxy-pass` line (`"PREFIX TARGET [key=value ...]"`, Apache's ProxyPass with its worker keys) → a
+ * RouteConfig. Throws a ConfigError naming `where` (default: the flag and the line).
+ *
+ * ```ts
+ * parseProxyPass("/app/ fcgi://127.0.0.1:9000/srv/app/ timeout=30 max=8");
+ * ```
+ */
 export function parseProxyPass(line: string, where = `--proxy-pass "${line}"`): RouteConfig {
   const words = line.trim().split(/\s+/).filter((w) => w !== "");
   if (words.length < 2) throw new ConfigError(where, "expected a path prefix and a target");

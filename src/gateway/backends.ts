@@ -18,6 +18,7 @@ export type RouteBackend =
   | { readonly kind: "single"; readonly target: Target; readonly pool: BackendPool }
   | { readonly kind: "balancer"; readonly balancer: Balancer<MemberBackend> };
 
+/** One balancer member's state and counters, as `stats()` reports them. */
 export interface MemberStats {
   readonly name: string;
   /** Apache's status letters in force, "" when fine ("E" error, "C" health check failed, "D" disabled...). */

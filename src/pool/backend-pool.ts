@@ -66,6 +66,7 @@ export interface Lease {
   readonly reused: boolean;
 }
 
+/** A pool's connections and counters at the moment of the call. */
 export interface PoolStats {
   readonly open: number;
   readonly busy: number;

@@ -29,6 +29,7 @@ type ConnectFn = (
   options: { secureTransport: "off" | "on"; allowHalfOpen: boolean },
 ) => WorkersSocket;
 
+/** How workersConnector() opens its sockets. */
 export interface WorkersConnectorOptions {
   /** "on": TLS to the backend (a FastCGI server behind a TLS terminator or tunnel). Default "off". */
   readonly secureTransport?: "off" | "on";
@@ -44,6 +45,7 @@ let connectPromise: Promise<ConnectFn> | undefined;
 const loadConnect = (): Promise<ConnectFn> =>
   (connectPromise ??= (import("cloudflare:sockets" as string) as Promise<{ connect: ConnectFn }>).then((m) => m.connect));
 
+/** A Connector on cloudflare:sockets (TCP only; workerd has no Unix sockets). */
 export function workersConnector(options: WorkersConnectorOptions = {}): Connector {
   const secureTransport = options.secureTransport ?? "off";
   if (secureTransport !== "off" && secureTransport !== "on") {

@@ -21,11 +21,13 @@ import { connectionInfoFrom } from "../conninfo.ts";
 /** The JSON configuration, as an object or as its text (a Worker var may be either). */
 export type WorkersConfig = JsonConfig | string;
 
+/** handler()'s options: TLS to the backends (`secureTransport`), and more gateway options. */
 export interface WorkersHandlerOptions extends WorkersConnectorOptions {
   /** More gateway options (a log sink, ...). The Workers defaults (platformDefaults()) sit underneath. */
   readonly gateway?: GatewayOptions;
 }
 
+/** A Worker's `{ fetch }`, to export as its default. */
 export interface WorkersHandler {
   fetch(request: Request, env?: unknown, ctx?: unknown): Promise<Response>;
 }

@@ -17,6 +17,7 @@ import type { EmbeddedGateway } from "../embedded.ts";
 import { CONFIG_BINDING, EnvGateway, type DurableObjectNamespaceLike, type WorkersEnv } from "./env-gateway.ts";
 import { configFailure, serveOnWorkers } from "./handler.ts";
 
+/** The Durable Object class to bind as PROXY_FCGI_POOL: one gateway whose backend connections are reused. */
 export class ProxyFcgiPool {
   readonly #env: WorkersEnv;
   readonly #gateway = new EnvGateway({ connectionsOutliveRequests: true });
