@@ -5,7 +5,7 @@ import type { ProxyRequest, ProxyResponse } from "../gateway/messages.ts";
 /** What every runtime's server adapter serves. */
 export type FetchHandler = (request: Request, info: ConnectionInfo) => Promise<Response>;
 
-/** A gateway: adapters that can write its plain answer themselves (Node) skip the Fetch objects. */
+/** A gateway: an adapter that writes the plain answer itself (node:http's does) skips the Fetch objects. */
 export interface Responder {
   fetch: FetchHandler;
   respond(request: ProxyRequest, info: ConnectionInfo, options?: { readonly mergeChunks?: boolean; readonly quietBodyErrors?: boolean }): Promise<ProxyResponse>;
