@@ -23,7 +23,7 @@ export type WorkersConfig = JsonConfig | string;
 
 /** handler()'s options: TLS to the backends (`secureTransport`), and more gateway options. */
 export interface WorkersHandlerOptions extends WorkersConnectorOptions {
-  /** More gateway options (a log sink, ...). The Workers defaults (platformDefaults()) sit underneath. */
+  /** More gateway options (a log sink, ...). The Workers platform (src/platform/current.ts) sits underneath. */
   readonly gateway?: GatewayOptions;
 }
 
