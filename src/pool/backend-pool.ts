@@ -406,10 +406,13 @@ export class BackendPool {
       conn = new BackendConnection(await this.#platform.connector(this.endpoint, { timeoutMs: connectTimeoutMs }));
     } catch (e) {
       this.#connectFailures++;
-      throw e;
-    } finally {
       this.#connecting--;
+      // The slot is free again: a queued request must not wait out its acquire timeout for it (it tries
+      // to connect itself, as each nginx request tries its upstream).
+      this.#serveWaiter();
+      throw e;
     }
+    this.#connecting--;
     this.#connects++;
     this.#all.add(conn);
     conn.onClose = () => this.#forget(conn);

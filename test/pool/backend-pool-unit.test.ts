@@ -218,6 +218,23 @@ describe("BackendPool: max and the wait queue", () => {
   });
 });
 
+describe("BackendPool: a failed connect frees its slot for the queue", () => {
+  it("the next queued request is woken to connect itself, not left to its acquire timeout", async () => {
+    const mc = memoryConnector();
+    const pool = makePool(mc, { max: 1, acquireMs: 2000 });
+    const l1 = await within(pool.acquire(100));
+    const p2 = pool.acquire(100);
+    const p3 = pool.acquire(100);
+    mc.refuseNext();
+    pool.release(l1, false);
+    await assert.rejects(within(p2), (e: unknown) => e instanceof TransportError && e.code === "ECONNREFUSED");
+    // The backend is back: the second waiter connects well before its 2 s acquire timeout.
+    const l3 = await within(p3, 300);
+    assert.equal(l3.reused, false);
+    assert.equal(pool.stats().waiting, 0);
+  });
+});
+
 describe("BackendPool: idle expiry", () => {
   it("the sweep closes connections idle for ttl, on an unref'd timer", async () => {
     const mc = memoryConnector();
