@@ -110,6 +110,8 @@ export class Exchange implements ChannelHandlers, Ticking, BodySource {
   #quietSince = 0;
   #watching: AbortHook | undefined;
   #stdinDone = false;
+  /** END_REQUEST arrived: the backend is done with the request, there is nothing to abort. */
+  #backendEnded = false;
   readonly #onAbort = () => this.#clientGone();
 
   constructor(params: ExchangeParams) {
@@ -155,7 +157,7 @@ export class Exchange implements ChannelHandlers, Ticking, BodySource {
       return;
     }
     if (this.#state === "done") {
-      p.pool.release(lease, lease.conn.reusable); // the client left while we were connecting
+      p.pool.release(lease, lease.conn.healthy); // the client left while we were connecting: nothing was sent
       return;
     }
     this.#begin(lease);
@@ -165,6 +167,7 @@ export class Exchange implements ChannelHandlers, Ticking, BodySource {
     const p = this.#p;
     this.#lease = lease;
     this.#received = 0;
+    this.#backendEnded = false;
     if (this.#starving) this.#unstarve(false);
     this.#sentSeen = 0;
     this.#state = "head";
@@ -281,6 +284,7 @@ export class Exchange implements ChannelHandlers, Ticking, BodySource {
 
   end(_appStatus: number, protocolStatus: number): void {
     if (this.#state === "done") return;
+    this.#backendEnded = true;
     if (this.#state === "head") {
       // FastCGI spec §5.5: the application refused the request.
       if (protocolStatus === ProtocolStatus.OVERLOADED) this.#fail(new ServiceUnavailable("backend is overloaded (END_REQUEST FCGI_OVERLOADED)"));
@@ -438,7 +442,7 @@ export class Exchange implements ChannelHandlers, Ticking, BodySource {
   /** The client left or we gave up: FCGI_ABORT_REQUEST; a connection carrying only us is then closed. */
   #abortBackend(): void {
     const lease = this.#lease;
-    if (!lease || lease.conn.closed) return;
+    if (!lease || lease.conn.closed || this.#backendEnded) return;
     lease.conn.abort(lease.requestId);
     if (!this.#p.pool.multiplexing) lease.conn.close();
   }

@@ -520,6 +520,17 @@ describe("Exchange: failures before the head resolve with an error response", ()
     assert.equal(s.owner.connectFailures.length, 0);
   });
 
+  it("a request the backend ended (END_REQUEST before any head) is not aborted: no ABORT_REQUEST goes out", async () => {
+    const r = rig();
+    const s = start(r);
+    const b = await backendWithRequest(r.mc);
+    b.send(endRequest(1, 0, ProtocolStatus.OVERLOADED));
+    await assertErrorResponse(s, 503, ServiceUnavailable);
+    // On a multiplexed connection an ABORT_REQUEST for an ended id would pin that id as aborted for good.
+    await until(() => r.pool.stats().busy === 0, 300, "the lease to be released");
+    assert.equal(recordTypes(b).includes(RecordType.ABORT_REQUEST), false);
+  });
+
   it("the backend closes mid-head → 502", async () => {
     const r = rig();
     const s = start(r);
@@ -837,6 +848,9 @@ describe("Exchange: the client goes away", () => {
     await until(() => r.pool.stats().busy === 0, 300, "the connection to be given back");
     assert.equal(b.records().filter((rec) => rec.type === RecordType.BEGIN_REQUEST).length, 0, "nothing was sent on it");
     assert.equal(owner.dones.length, 1);
+    // Nothing was sent on it, so the healthy connection goes back idle rather than being closed.
+    await until(() => r.pool.stats().idle === 1, 300, "the unused connection to go idle");
+    assert.equal(b.closed, false);
   });
 
   it("cancelling the response body mid-body → clientAborted, ABORT_REQUEST, connection closed", async () => {
