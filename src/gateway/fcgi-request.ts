@@ -53,6 +53,7 @@ export function encodeHead(
   return encode(input, route, keepConn, extraEnv, paths);
 }
 
+/** The environment for `script`, encoded; a variable too large for one record is a 431. */
 function encode(
   input: HeadInput,
   route: RouteConfig,
@@ -60,41 +61,31 @@ function encode(
   extraEnv: ReadonlyArray<readonly [string, string]>,
   script: Parameters<typeof buildEnv>[0]["script"],
 ): Uint8Array {
+  const body = input.body;
   try {
-    return encodeEnv(input, route, keepConn, extraEnv, script);
+    const env = buildEnv({
+      method: input.method,
+      requestUri: input.requestUri,
+      query: input.query,
+      headers: input.request.headers,
+      conn: input.info,
+      script,
+      documentRoot: input.documentRoot,
+      serverSoftware: input.serverSoftware,
+      contentLength: body.length,
+      passAuthorization: route.passAuthorization,
+      urlHost: input.urlHost,
+    });
+    for (const [k, v] of extraEnv) env.set(k, v);
+    if (route.env.length > 0 || route.setEnvIf.length > 0) applyEnvRules(env, route.env, route.setEnvIf, input.request.headers);
+    return encodeRequestHead({
+      requestId: 1,
+      keepConn,
+      params: env,
+      ...(body.kind === "inline" ? { stdin: body.bytes } : body.kind === "none" ? { stdin: EMPTY } : {}),
+    });
   } catch (e) {
     if (e instanceof ParamTooLargeError) throw new HeaderFieldsTooLarge(e.message);
     throw e;
   }
-}
-
-function encodeEnv(
-  input: HeadInput,
-  route: RouteConfig,
-  keepConn: boolean,
-  extraEnv: ReadonlyArray<readonly [string, string]>,
-  script: Parameters<typeof buildEnv>[0]["script"],
-): Uint8Array {
-  const body = input.body;
-  const env = buildEnv({
-    method: input.method,
-    requestUri: input.requestUri,
-    query: input.query,
-    headers: input.request.headers,
-    conn: input.info,
-    script,
-    documentRoot: input.documentRoot,
-    serverSoftware: input.serverSoftware,
-    contentLength: body.length,
-    passAuthorization: route.passAuthorization,
-    urlHost: input.urlHost,
-  });
-  for (const [k, v] of extraEnv) env.set(k, v);
-  if (route.env.length > 0 || route.setEnvIf.length > 0) applyEnvRules(env, route.env, route.setEnvIf, input.request.headers);
-  return encodeRequestHead({
-    requestId: 1,
-    keepConn,
-    params: env,
-    ...(body.kind === "inline" ? { stdin: body.bytes } : body.kind === "none" ? { stdin: EMPTY } : {}),
-  });
 }
