@@ -4,6 +4,7 @@
 import type { BalancerConfig, GatewayConfig, MemberConfig, PoolKeys, RouteConfig, Target } from "./config-types.ts";
 import { endpointKey, endpointText } from "../pool/endpoint.ts";
 import { BackendPool, type PoolOptions, type PoolPlatform, type PoolStats } from "../pool/backend-pool.ts";
+import type { Platform } from "../platform/types.ts";
 import { Balancer } from "../pool/balancer/balancer.ts";
 import { Member } from "../pool/balancer/member.ts";
 import { HealthChecker, type CheckedMember } from "../pool/health/health-checker.ts";
@@ -42,11 +43,11 @@ export class Backends {
 
   readonly #persistent: boolean;
 
-  /** `persistent` false: sockets cannot outlive a request (Workers), so no reuse and no probe. */
-  constructor(config: GatewayConfig, platform: PoolPlatform, warn: (fields: Record<string, string>, message: string) => void, persistent = true) {
+  /** Where sockets cannot outlive a request (Workers: connectionsOutliveRequests false), no reuse and no probe. */
+  constructor(config: GatewayConfig, platform: PoolPlatform & Pick<Platform, "connectionsOutliveRequests">, warn: (fields: Record<string, string>, message: string) => void) {
     this.#platform = platform;
     this.#warn = warn;
-    this.#persistent = persistent;
+    this.#persistent = platform.connectionsOutliveRequests;
     const checked: CheckedMember[] = [];
     for (const b of config.balancers) {
       const balancer = this.#balancer(b);

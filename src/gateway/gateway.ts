@@ -28,7 +28,7 @@ export function openGateway(config: GatewayConfig, platform: Platform, logLevel:
   checkPlatform(config, platform);
   const log = new Logger(platform.log, logLevel);
   const persistent = platform.connectionsOutliveRequests;
-  const backends = new Backends(config, platform, (fields, message) => log.log("warn", fields, message), persistent);
+  const backends = new Backends(config, platform, (fields, message) => log.log("warn", fields, message));
   const routes: LiveRoute[] = config.routes.map((r) => ({ prefix: r.prefix, config: r, backend: backends.forRoute(r), requests: 0, errors: 0, inFlight: 0 }));
   const period = tickPeriod(Math.min(...config.routes.map((r) => r.ioTimeoutMs)));
   // Where sockets die with their request (Workers), so must a timer: one per exchange, no shared clock.

@@ -162,6 +162,16 @@ async function backendWithRequest(mc: MemoryConnector, index = 0, requests = 1):
   return mc.backends[index]!;
 }
 
+/** What the next read of a body that is about to fail rejects with ("nothing" when it does not fail). */
+async function failedRead(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<unknown> {
+  try {
+    await within(reader.read(), 300, "the failed read");
+  } catch (e) {
+    return e;
+  }
+  return "nothing";
+}
+
 function recordTypes(b: MemoryBackend): number[] {
   return b.records().map((rec) => rec.type);
 }
@@ -649,12 +659,7 @@ describe("Exchange: failures after the head", () => {
     const reader = asStream(res.body).getReader();
     assert.equal(dec.decode((await within(reader.read())).value), "part one");
     b.reset();
-    let caught: unknown = "nothing";
-    try {
-      await within(reader.read(), 300, "the failed read");
-    } catch (e) {
-      caught = e;
-    }
+    const caught = await failedRead(reader);
     assert.ok(caught instanceof BadGateway, `the body failed with ${caught}`);
     assert.match(caught.message, /mid-body/);
     const outcome = onlyOutcome(s.owner);
@@ -674,12 +679,7 @@ describe("Exchange: failures after the head", () => {
     b.send(stdout("x"));
     assert.equal(dec.decode((await within(reader.read())).value), "x");
     b.end();
-    let caught: unknown = "nothing";
-    try {
-      await within(reader.read(), 300, "the failed read");
-    } catch (e) {
-      caught = e;
-    }
+    const caught = await failedRead(reader);
     assert.equal(caught, undefined, "errored with undefined");
     const outcome = onlyOutcome(s.owner);
     assert.ok(outcome.error instanceof BadGateway, "done() still has the error");
@@ -693,12 +693,7 @@ describe("Exchange: failures after the head", () => {
     const res = await settledResponse(s);
     const reader = asStream(res.body).getReader();
     await within(reader.read());
-    let caught: unknown = "nothing";
-    try {
-      await within(reader.read(), 300, "the failed read");
-    } catch (e) {
-      caught = e;
-    }
+    const caught = await failedRead(reader);
     assert.ok(caught instanceof GatewayTimeout, `the body failed with ${caught}`);
     assert.match(caught.message, /mid-body/);
     assert.equal(onlyOutcome(s.owner).error, caught);
