@@ -3,6 +3,7 @@
 // @hono/node-server ({ incoming }), and Workers (bindings; the address is in cf-connecting-ip). Each runtime's
 // own file says how its connection reads; this file only tells them apart.
 import type { ConnectionInfo } from "../connection-info.ts";
+import { infoFromUrl } from "../gateway/request-target.ts";
 import { RUNTIME } from "../platform/runtime.ts";
 import { bunConnectionInfo, type BunAddress } from "./client-info/bun.ts";
 import { denoConnectionInfo, type DenoAddr } from "./client-info/deno.ts";
@@ -15,10 +16,8 @@ import { workersConnectionInfo } from "./client-info/workers.ts";
  * is whatever the client sent, so it is never trusted).
  */
 export function connectionInfoFrom(request: Request, second: unknown): ConnectionInfo {
-  const url = safeUrl(request.url);
-  const tls = url?.protocol === "https:";
-  const localPort = url?.port ? Number(url.port) : tls ? 443 : 80;
-  const localAddress = url?.hostname ?? "";
+  const fromUrl = infoFromUrl(request.url);
+  const { localAddress, localPort, tls } = fromUrl;
   if (second && typeof second === "object") {
     if ("remoteAddr" in second) return denoConnectionInfo((second as { remoteAddr: DenoAddr }).remoteAddr, localAddress, localPort, tls);
     const requestIP = (second as { requestIP?: unknown }).requestIP;
@@ -27,13 +26,5 @@ export function connectionInfoFrom(request: Request, second: unknown): Connectio
     if (incoming?.socket) return nodeConnectionInfo(incoming, localPort);
   }
   if (RUNTIME === "workerd") return workersConnectionInfo(request, localAddress, localPort, tls);
-  return { localAddress, localPort, tls, remoteAddress: "" };
-}
-
-function safeUrl(u: string): URL | undefined {
-  try {
-    return new URL(u);
-  } catch {
-    return undefined;
-  }
+  return fromUrl;
 }
