@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the test suite talks to: real FastCGI backends (PHP-FPM, fcgiwrap, libfcgi) and Apache httpd
-# for the differential test, openssl for the TLS test, and Perl FCGI, php-cgi and Ruby fcgi for the pooling tests. Only what is missing is installed; needs root (CI and these machines run as root).
+# for the differential test, nginx, WordPress, MariaDB and Chromium for the site tests, openssl for the TLS test, and Perl FCGI, php-cgi and Ruby fcgi for the pooling tests. Only what is missing is installed; needs root (CI and these machines run as root).
 set -euo pipefail
 
 need=()
@@ -14,6 +14,13 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)   # the TLS test makes its
 [ -f /usr/lib/x86_64-linux-gnu/perl5/5.36/FCGI.pm ] || ls /usr/lib/*/perl5/*/FCGI.pm >/dev/null 2>&1 || need+=(libfcgi-perl)
 command -v php-cgi8.2 >/dev/null 2>&1 || need+=(php8.2-cgi)
 [ -f /usr/lib/ruby/vendor_ruby/fcgi.rb ] || need+=(ruby-fcgi)
+# Sites (issue E): nginx as the static-file and WordPress reference, a real WordPress on MariaDB through
+# PHP-FPM's mysqli, and Chromium driven by playwright-core (a dev dependency) for the browser check.
+[ -x /usr/sbin/nginx ] || need+=(nginx)
+[ -f /usr/share/wordpress/wp-settings.php ] || need+=(wordpress)
+command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || need+=(mariadb-server)
+[ -f /usr/lib/php/20220829/mysqli.so ] || need+=(php8.2-mysql)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "install-deps: everything is present"
