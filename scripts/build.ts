@@ -35,6 +35,7 @@ const ONLY: Array<[string, Runtime[]]> = [
   ["transport/workers.ts", ["workerd"]],
   ["adapters/workers/", ["workerd"]],
   ["platform/files.ts", ["node", "deno", "bun"]],
+  ["platform/site-files.ts", ["node", "deno", "bun"]],
 ];
 
 /** The runtimes that may load `file`, or undefined when all do. */

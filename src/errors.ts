@@ -38,6 +38,18 @@ export class ServiceUnavailable extends GatewayError { readonly status = 503; }
 /** The backend stayed silent past the io timeout. */
 export class GatewayTimeout extends GatewayError { readonly status = 504; }
 
+/** A site's try-files ended at `=CODE`: the status the configuration asks for. */
+export class ConfiguredStatus extends GatewayError {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+/** A static file could not be read as it was checked (it changed or vanished while read). */
+export class FileReadFailed extends GatewayError { readonly status = 500; }
+
 /** The gateway stopped while the request was still running (its shutdown timeout ran out). */
 export class CutAtShutdown extends GatewayError { readonly status = 503; }
 

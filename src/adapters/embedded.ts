@@ -53,6 +53,7 @@ export function platformWith(options: GatewayOptions): Platform {
     connector: options.connector ?? p.connector,
     unrefTimer: p.unrefTimer,
     isFile: options.isFile === undefined ? p.isFile : options.isFile,
+    siteFiles: options.siteFiles === undefined ? p.siteFiles : options.siteFiles,
     tempStore: options.tempStore === undefined ? p.tempStore : options.tempStore,
     memorySpoolCap: options.memorySpoolCap ?? p.memorySpoolCap,
     log: options.log ?? p.log,

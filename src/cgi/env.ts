@@ -65,6 +65,7 @@ export function buildEnv(input: EnvInput): CgiEnv {
     env.add("PATH_INFO", input.script.pathInfo);
     env.add("PATH_TRANSLATED", input.script.pathTranslated ?? "");
   }
+  if (input.script.documentUri !== undefined) env.add("DOCUMENT_URI", input.script.documentUri);
   const contentType = headers.get("content-type");
   if (contentType !== null) env.add("CONTENT_TYPE", fromByteString(contentType));
   if (input.contentLength !== undefined) env.add("CONTENT_LENGTH", String(input.contentLength));

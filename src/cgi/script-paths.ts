@@ -21,6 +21,8 @@ export interface ScriptPaths {
   readonly scriptName: string;
   readonly pathInfo?: string;
   readonly pathTranslated?: string;
+  /** DOCUMENT_URI (nginx's and Caddy's): the script's URL path and PATH_INFO; sites send it, routes do not. */
+  readonly documentUri?: string;
 }
 
 /** Is `path` an existing regular file? Injected: only the `full` mode touches the filesystem. */

@@ -4,6 +4,7 @@ import { ConfigError } from "../errors.ts";
 import { parseListen, type ListenAddress } from "../config/listen.ts";
 import { parseChoice, parseDuration } from "../config/values.ts";
 import { parseProxyPass } from "../config/proxy-pass.ts";
+import { parseSite } from "../config/site.ts";
 import type { RouteConfig } from "../config/types.ts";
 
 /** The parsed command line. */
@@ -25,6 +26,7 @@ export const USAGE = `proxy-fcgi: a FastCGI gateway (like Apache's mod_proxy_fcg
 Usage:
   proxy-fcgi [--listen HOST:PORT] [--document-root DIR] [--config FILE.json]
              [--proxy-pass "/prefix/ fcgi://HOST:PORT/path/ [key=value ...]"]...
+             [--site "/ /srv/app fcgi://HOST:PORT [key=value ...]"]...
              [--balancer-member "balancer://NAME fcgi://HOST:PORT/path/ [key=value ...]"]...
              [--proxy-set "balancer://NAME key=value ..."]...
              [--shutdown-timeout SECONDS] [--log-level LEVEL]
@@ -51,6 +53,14 @@ Options:
                                  retry=SECONDS get-values=on|off starve-after=SECONDS
                                  flushpackets= flushwait= (no-ops)
                            TARGET may also be balancer://NAME (then no pool keys on the route)
+  --site "URL-PATH ROOT BACKEND [key=value ...]"
+                           a PHP site: static files from ROOT, scripts (.php) to BACKEND
+                           (fcgi://host:port, unix:/path|fcgi://localhost, balancer://NAME, or none
+                           for static files only); repeatable, shares the first-match order with
+                           --proxy-pass. The route keys apply, and the site keys:
+                                 try-files={path},{path}/index.php,/index.php (last: fallback or =CODE)
+                                 index=index.php,index.html|off split=.php hide=GLOB,...
+                                 alias=URL-PREFIX:DIR precompressed=on|off expires=GLOB:AGE,...
   --balancer-member "balancer://NAME URL [key=value ...]"
                            a member of balancer NAME, in Apache BalancerMember syntax; repeatable
                            keys: the pool keys, loadfactor=1..100 route=NAME redirect=ROUTE
@@ -67,7 +77,7 @@ Options:
 With no route at all, a built-in demo FastCGI responder is started and served at /.
 `;
 
-const VALUE_FLAGS = new Set(["--log-level", "--listen", "--document-root", "--config", "--proxy-pass", "--balancer-member", "--proxy-set", "--shutdown-timeout"]);
+const VALUE_FLAGS = new Set(["--log-level", "--listen", "--document-root", "--config", "--proxy-pass", "--site", "--balancer-member", "--proxy-set", "--shutdown-timeout"]);
 const BARE_FLAGS = ["--help", "--version"];
 
 /** The default of `--shutdown-timeout`, in ms. */
@@ -136,6 +146,9 @@ export function parseArgs(argv: readonly string[]): CliArgs {
         break;
       case "--proxy-pass":
         out.flagRoutes.push(parseProxyPass(value));
+        break;
+      case "--site":
+        out.flagRoutes.push(parseSite(value));
         break;
       case "--balancer-member":
         parseBalancerMember(value, out.flagBalancers);

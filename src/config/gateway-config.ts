@@ -65,6 +65,7 @@ export function buildGatewayConfig(src: ConfigSources): GatewayConfig {
 function withDocumentRoot(route: RouteConfig, global: string | undefined, cwd: string | undefined, warn: ConfigWarn): RouteConfig {
   const where = `route "${route.prefix}"`;
   const target = route.target;
+  if (route.site !== undefined) return route; // a site's DOCUMENT_ROOT is its root
   if (target.kind === "fcgi" && route.backendType === "FPM" && trimSlash(target.path) === "") {
     warn(where, `${target.text} has no path, so PHP-FPM gets SCRIPT_FILENAME without a directory and answers ` +
       `"File not found.": name the scripts' directory as in Apache (fcgi://host:port/srv/app/)`);

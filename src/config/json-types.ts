@@ -11,14 +11,21 @@ export interface JsonSetEnvIfRule {
   unset?: string[];
 }
 
-/** One entry of `routes`: `path`, `target`, and any route key of the CLI (`timeout`, `backend-type`, `max`, ...). */
+/**
+ * One entry of `routes`: `path`, `target`, and any route key of the CLI (`timeout`, `backend-type`, `max`, ...).
+ * With `root` it is a site: files from that document root, scripts to `target` (`none`: static only), and the
+ * site keys (`try-files`, `index`, `split`, `hide`, `alias`, `precompressed`, `expires`; lists as arrays or
+ * comma-separated strings).
+ */
 export interface JsonRoute {
   path: string;
-  /** `fcgi://host:port/path`, `unix:/sock|fcgi://localhost/path` or `balancer://name`. */
+  /** `fcgi://host:port/path`, `unix:/sock|fcgi://localhost/path` or `balancer://name` (on a site: no path, or `none`). */
   target: string;
+  /** The document root of a site (relative: against the working directory). */
+  root?: string;
   env?: Record<string, string>;
   "set-env-if"?: JsonSetEnvIfRule[];
-  [key: string]: JsonScalar | Record<string, string> | JsonSetEnvIfRule[] | undefined;
+  [key: string]: JsonScalar | JsonScalar[] | Record<string, string> | JsonSetEnvIfRule[] | undefined;
 }
 
 /** One balancer member: its `url` and any member key (`loadfactor`, `route`, `hcmethod`, pool keys, ...). */

@@ -3,6 +3,7 @@
 import { ConfigError, InvalidValue } from "../errors.ts";
 import { BalancerSet, buildMember } from "./balancers.ts";
 import { buildRoute } from "./proxy-pass.ts";
+import { buildSite } from "./site.ts";
 import { applyRouteKey } from "./route-keys.ts";
 import { compileSetEnvIf } from "./set-env-if.ts";
 import type { RouteConfig } from "./types.ts";
@@ -64,6 +65,7 @@ export function readJsonConfig(value: unknown, file: string): FileConfig {
 function parseRoute(raw: unknown, where: string): RouteConfig {
   if (!isObject(raw)) throw new ConfigError(where, "must be an object");
   if (typeof raw.path !== "string") throw new ConfigError(`${where}.path`, "required, a string such as \"/php/\"");
+  if (raw.root !== undefined) return parseSiteRoute(raw, where);
   if (typeof raw.target !== "string") throw new ConfigError(`${where}.target`, "required, a string such as \"fcgi://127.0.0.1:9000/srv/app/\"");
   const balanced = /^balancer:/i.test(raw.target);
   return buildRoute(raw.path, raw.target, [], where, (draft) => {
@@ -76,6 +78,32 @@ function parseRoute(raw: unknown, where: string): RouteConfig {
       } else {
         wrap(`${where}.${key}`, () => applyRouteKey(draft, key, scalarText(value), balanced));
       }
+    }
+  });
+}
+
+/** A route with `root`: a site. List-valued site keys may be arrays; `alias` may be an array of `PREFIX:DIR`. */
+function parseSiteRoute(raw: Record<string, unknown>, where: string): RouteConfig {
+  if (typeof raw.root !== "string" || raw.root === "") throw new ConfigError(`${where}.root`, "must be a path (the document root)");
+  if (typeof raw.target !== "string") throw new ConfigError(`${where}.target`, 'required: the backend for scripts, such as "fcgi://127.0.0.1:9000", or "none"');
+  const keys: Array<readonly [string, string]> = [];
+  const special: Array<[string, unknown]> = [];
+  for (const [key, value] of Object.entries(raw)) {
+    if (key === "path" || key === "target" || key === "root") continue;
+    if (key === "env" || key === "set-env-if") {
+      special.push([key, value]);
+    } else if (Array.isArray(value)) {
+      const texts = value.map((v, i) => wrap(`${where}.${key}[${i}]`, () => scalarText(v)));
+      if (key === "alias") for (const t of texts) keys.push([key, t]);
+      else keys.push([key, texts.join(",")]);
+    } else {
+      keys.push([key, wrap(`${where}.${key}`, () => scalarText(value))]);
+    }
+  }
+  return buildSite(raw.path as string, raw.root, raw.target, keys, where, undefined, (draft) => {
+    for (const [key, value] of special) {
+      if (key === "env") draft.env = wrap(`${where}.env`, () => envEntries(value));
+      else draft.setEnvIf = wrap(`${where}.set-env-if`, () => compileSetEnvIf(value, "rules"));
     }
   });
 }

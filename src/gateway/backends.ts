@@ -17,7 +17,8 @@ export interface MemberBackend {
 
 export type RouteBackend =
   | { readonly kind: "single"; readonly target: Target; readonly pool: BackendPool }
-  | { readonly kind: "balancer"; readonly balancer: Balancer<MemberBackend> };
+  | { readonly kind: "balancer"; readonly balancer: Balancer<MemberBackend> }
+  | { readonly kind: "none" };
 
 /** One balancer member's state and counters, as `stats()` reports them. */
 export interface MemberStats {
@@ -32,6 +33,8 @@ export interface MemberStats {
   readonly bytesOut: number;
   readonly pool: PoolStats;
 }
+
+const NO_BACKEND: RouteBackend = { kind: "none" };
 
 export class Backends {
   /** One pool per address, with the route or member that defined it. */
@@ -64,6 +67,7 @@ export class Backends {
   forRoute(route: RouteConfig): RouteBackend {
     const target = route.target;
     if (target.kind === "balancer") return { kind: "balancer", balancer: this.#balancers.get(target.name)! };
+    if (target.kind === "none") return NO_BACKEND;
     return { kind: "single", target, pool: this.#pool(target, route.pool, route.poolKeys, `route "${route.prefix}"`) };
   }
 

@@ -21,6 +21,9 @@ import type { Ticker } from "./ticker.ts";
 import type { FetchOptions } from "./types.ts";
 import type { IsFile } from "../cgi/script-paths.ts";
 import type { HeadLimits } from "../cgi/response-head.ts";
+import { statusText } from "../cgi/status-text.ts";
+import type { SiteFiles } from "../platform/types.ts";
+import type { SiteReply, SiteScript } from "../site/types.ts";
 
 /** What every call of one gateway shares. */
 export interface CallContext {
@@ -30,6 +33,8 @@ export interface CallContext {
   readonly ticker: Ticker<Exchange>;
   readonly limits: HeadLimits;
   readonly isFile: IsFile | undefined;
+  /** File access for sites (undefined where there is none). */
+  readonly siteFiles: SiteFiles | undefined;
   /** Requests running an exchange, over all routes. */
   inFlight: number;
 }
@@ -54,6 +59,8 @@ export class Call implements ExchangeOwner, HeadInput {
   rest = "";
   documentRoot = "";
   body!: BodyPlan;
+  /** The script a site chose (its paths replace the route's ProxyPass mapping). */
+  script: SiteScript | undefined;
   route: LiveRoute | undefined;
   /** The balancer member of the current attempt, and the attempt's number (0-based). */
   member: Member<MemberBackend> | undefined;
@@ -110,6 +117,16 @@ export class Call implements ExchangeOwner, HeadInput {
     if (route) route.errors++;
     this.request.body?.cancel().catch(() => {});
     return errorResponse(error);
+  }
+
+  /** Ends the request with what a site answered by itself (a static file, a redirect, a 304...). */
+  answer(reply: SiteReply, what: string): ProxyResponse {
+    const body = reply.body;
+    this.access("info", what, reply.status, body instanceof Uint8Array ? body.length : undefined);
+    this.request.body?.cancel().catch(() => {});
+    // Bytes carry their own length: every adapter sets Content-Length for them, as for any ProxyResponse.
+    const headers = body instanceof Uint8Array ? reply.headers.filter((h) => h[0] !== "content-length") : reply.headers;
+    return { status: reply.status, statusText: statusText(reply.status), headers, body };
   }
 
   /**

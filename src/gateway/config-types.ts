@@ -7,8 +7,9 @@ import type { MemberOptions } from "../pool/balancer/member.ts";
 import type { HealthOptions } from "../pool/health/health-options.ts";
 import type { SetEnvIfRule } from "../cgi/apply-env-rules.ts";
 import type { BackendType, PathInfoMode } from "../cgi/script-paths.ts";
+import type { SiteConfig } from "../site/types.ts";
 
-export type { BackendType, PathInfoMode, SetEnvIfRule };
+export type { BackendType, PathInfoMode, SetEnvIfRule, SiteConfig };
 
 /** A pool key as written (`max=8`) and the pool options it sets: a shared pool's later definitions are checked. */
 export interface WrittenPoolKey {
@@ -42,8 +43,14 @@ export interface BalancerTarget {
   readonly text: string;
 }
 
-/** What a route sends to: one backend or a balancer. */
-export type RouteTarget = Target | BalancerTarget;
+/** A static-only site (`--site "/ ROOT none"`): nothing is sent anywhere. */
+export interface NoTarget {
+  readonly kind: "none";
+  readonly text: "none";
+}
+
+/** What a route sends to: one backend, a balancer, or (a static-only site) nothing. */
+export type RouteTarget = Target | BalancerTarget | NoTarget;
 
 /** The keys of one route. */
 export interface RouteOptions {
@@ -63,11 +70,13 @@ export interface RouteOptions {
   readonly poolKeys: PoolKeys;
 }
 
-/** One ProxyPass-like route: a prefix, its target and keys. */
+/** One ProxyPass-like route, or a site: a prefix, its target and keys. */
 export interface RouteConfig extends RouteOptions {
   /** URL-path prefix, matched at a segment boundary. */
   readonly prefix: string;
   readonly target: RouteTarget;
+  /** A site (`--site`, a JSON route with `root`): files from its document root, scripts to the target. */
+  readonly site?: SiteConfig;
 }
 
 /** A BalancerMember: where it is, how the balancer weighs it, its pool and its health check. */

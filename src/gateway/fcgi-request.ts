@@ -9,6 +9,7 @@ import { encodeRequestHead } from "../protocol/request-head.ts";
 import type { RouteConfig, Target } from "./config-types.ts";
 import type { ProxyRequest } from "./messages.ts";
 import type { BodyPlan } from "./request-body.ts";
+import type { SiteScript } from "../site/types.ts";
 
 /** What the head is built from, besides the route and the target. */
 export interface HeadInput {
@@ -25,6 +26,8 @@ export interface HeadInput {
   readonly body: BodyPlan;
   /** HTTP_HOST from the URL when the caller gave no connection info ("" otherwise). */
   readonly urlHost: string;
+  /** A site's script: its paths are sent as they are, instead of the route's target mapping. */
+  readonly script: SiteScript | undefined;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -41,6 +44,7 @@ export function encodeHead(
   extraEnv: ReadonlyArray<readonly [string, string]>,
   isFile: IsFile | undefined,
 ): Uint8Array | Promise<Uint8Array> {
+  if (input.script !== undefined) return encode(input, route, keepConn, extraEnv, input.script);
   const paths = scriptPaths({
     target,
     backendType: route.backendType,

@@ -14,6 +14,7 @@ import type { LiveRoute } from "./live-route.ts";
 import { Logger } from "./log.ts";
 import { toResponse, type ProxyRequest, type ProxyResponse } from "./messages.ts";
 import { Pipeline } from "./pipeline.ts";
+import { Site } from "../site/site.ts";
 import { checkPlatform } from "./platform-check.ts";
 import { infoFromUrl } from "./request-target.ts";
 import { routeStats } from "./stats.ts";
@@ -29,7 +30,16 @@ export function openGateway(config: GatewayConfig, platform: Platform, logLevel:
   const log = new Logger(platform.log, logLevel);
   const persistent = platform.connectionsOutliveRequests;
   const backends = new Backends(config, platform, (fields, message) => log.log("warn", fields, message));
-  const routes: LiveRoute[] = config.routes.map((r) => ({ prefix: r.prefix, config: r, backend: backends.forRoute(r), requests: 0, errors: 0, inFlight: 0 }));
+  const siteFiles = platform.siteFiles;
+  const routes: LiveRoute[] = config.routes.map((r) => ({
+    prefix: r.prefix,
+    config: r,
+    backend: backends.forRoute(r),
+    site: r.site !== undefined && siteFiles !== null ? new Site(r.site, siteFiles) : undefined,
+    requests: 0,
+    errors: 0,
+    inFlight: 0,
+  }));
   const period = tickPeriod(Math.min(...config.routes.map((r) => r.ioTimeoutMs)));
   // Where sockets die with their request (Workers), so must a timer: one per exchange, no shared clock.
   const ticker: Ticker<Exchange> = persistent ? new SharedTicker(period, platform.unrefTimer) : new PerItemTicker(period);
@@ -40,6 +50,7 @@ export function openGateway(config: GatewayConfig, platform: Platform, logLevel:
     ticker,
     limits: { maxLine: config.maxHeadLine, maxHead: config.maxHead },
     isFile: platform.isFile ?? undefined,
+    siteFiles: siteFiles ?? undefined,
     inFlight: 0,
   };
   const pipeline = new Pipeline(ctx, routes, platform.tempStore ?? undefined, platform.memorySpoolCap);

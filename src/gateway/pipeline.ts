@@ -14,6 +14,7 @@ import { prefixMatches } from "./prefix.ts";
 import { planBody } from "./request-body.ts";
 import { requestTarget, urlHost } from "./request-target.ts";
 import { matchRoute } from "./router.ts";
+import { siteStep } from "./site-step.ts";
 import type { FetchOptions } from "./types.ts";
 import type { Member } from "../pool/balancer/member.ts";
 
@@ -67,6 +68,12 @@ export class Pipeline {
     call.rest = hit.rest;
     live.requests++;
     call.documentRoot = live.config.documentRoot ?? this.ctx.config.documentRoot;
+    const site = live.site;
+    if (site !== undefined) {
+      const base = (mount.endsWith("/") ? mount.slice(0, -1) : mount) + (live.prefix === "/" ? "" : live.prefix);
+      const answered = await siteStep(call, site, this.ctx.siteFiles!, live.prefix === "/" ? routed : hit.rest, target.path, base);
+      if (answered !== undefined) return answered;
+    }
     try {
       const planned = planBody(request, {
         maxBody: live.config.maxBody,
@@ -81,6 +88,7 @@ export class Pipeline {
     try {
       const backend = live.backend;
       if (backend.kind === "single") return (await call.send(backend.target, backend.pool))!;
+      if (backend.kind === "none") return call.reject(new NotFound(`${path}: this site has no backend`));
       const rawQuery = call.query === "" && !call.requestUri.includes("?") ? null : call.query;
       return await failover(backend.balancer, path, rawQuery, request.headers.get("cookie"), (member, env, n) => tryMember(call, member, env, n));
     } catch (e) {

@@ -9,6 +9,7 @@ export function routeStats(routes: readonly LiveRoute[]): RouteStats[] {
   return routes.map((r) => {
     const common = { prefix: r.config.prefix, target: r.config.target.text, requests: r.requests, errors: r.errors, inFlight: r.inFlight };
     if (r.backend.kind === "single") return { ...common, pool: r.backend.pool.stats() };
+    if (r.backend.kind === "none") return { ...common, pool: sumPools([]) };
     const members = r.backend.balancer.members.map((m) => Backends.memberStats(m));
     return { ...common, pool: sumPools(members.map((m) => m.pool)), members };
   });

@@ -2,7 +2,7 @@
 import type { ConnectionInfo } from "../connection-info.ts";
 import type { PoolStats } from "../pool/backend-pool.ts";
 import type { Connector } from "../transport/types.ts";
-import type { IsFile, LogLevel, LogSink, TempStore } from "../platform/types.ts";
+import type { IsFile, LogLevel, LogSink, SiteFiles, TempStore } from "../platform/types.ts";
 import type { MemberStats } from "./backends.ts";
 import type { ProxyRequest, ProxyResponse } from "./messages.ts";
 
@@ -22,6 +22,8 @@ export interface GatewayOptions {
   readonly logLevel?: LogLevel;
   /** Filesystem probe for path-info=full; defaults to node:fs; `null` where there is no filesystem (Workers). */
   readonly isFile?: IsFile | null;
+  /** File access for sites; defaults to node:fs; `null` where there is no filesystem (Workers: a site is a config error). */
+  readonly siteFiles?: SiteFiles | null;
   /** Temp files for spooling; `null` spools in memory only (Workers). */
   readonly tempStore?: TempStore | null;
   /** In-memory spool cap when there is no temp store, bytes (default 32 MiB). */

@@ -5,7 +5,7 @@ import { lazyConnector } from "./connector.ts";
 import { flushLog, immediateSink, stderrSink } from "./log-sink.ts";
 import { RUNTIME } from "./runtime.ts";
 import { unrefTimer } from "./timers.ts";
-import type { Platform } from "./types.ts";
+import type { Platform, SiteFiles } from "./types.ts";
 
 /** In-memory spool cap where there is no temp store (Workers), bytes. */
 export const WORKERS_SPOOL_CAP = 32 * 1024 * 1024;
@@ -16,6 +16,15 @@ const MEMORY_SPOOL_CAP = 32 * 1024 * 1024;
 const isFile = async (path: string): Promise<boolean> => (await import("./files.ts")).isFile(path);
 const tempStore = async () => (await import("./files.ts")).createTempFile();
 
+let siteFilesModule: Promise<SiteFiles> | undefined;
+const siteModule = () => (siteFilesModule ??= import("./site-files.ts").then((m) => m.nodeSiteFiles));
+/** SiteFiles that load node:fs on first use (the module is cached after that: one await, no import per call). */
+const siteFiles: SiteFiles = {
+  stat: async (path) => (await siteModule()).stat(path),
+  realpath: async (path) => (await siteModule()).realpath(path),
+  open: async (path) => (await siteModule()).open(path),
+};
+
 /** A fresh Platform for the running runtime (each gateway gets its own lazily loaded connector). */
 export function currentPlatform(): Platform {
   if (RUNTIME === "workerd") {
@@ -24,6 +33,7 @@ export function currentPlatform(): Platform {
       connector: lazyConnector(),
       unrefTimer,
       isFile: null,
+      siteFiles: null,
       tempStore: null,
       memorySpoolCap: WORKERS_SPOOL_CAP,
       log: immediateSink,
@@ -37,6 +47,7 @@ export function currentPlatform(): Platform {
     connector: lazyConnector(),
     unrefTimer,
     isFile,
+    siteFiles,
     tempStore,
     memorySpoolCap: MEMORY_SPOOL_CAP,
     log: stderrSink,

@@ -27,6 +27,37 @@ export type TempStore = () => Promise<TempFile>;
 /** Lets a timer not keep the process alive by itself (a pool's idle sweep, the next health check). */
 export type UnrefTimer = (timer: ReturnType<typeof setTimeout>) => void;
 
+/** What a site needs to know of a path: its kind, size and time, and its identity (to tell two opens apart). */
+export interface FileStat {
+  readonly kind: "file" | "directory" | "other";
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly dev: number;
+  readonly ino: number;
+}
+
+/** A regular file opened once: every byte a static response sends comes from this descriptor. */
+export interface OpenFile {
+  /** fstat of the descriptor at open. */
+  readonly stat: FileStat;
+  /** Reads up to `length` bytes at `position` into a fresh buffer; fewer only at the end of the file. */
+  read(position: number, length: number): Promise<Uint8Array>;
+  /** true while the descriptor's size and mtime are still those of `stat` (a file rewritten mid-send is not). */
+  unchanged(): Promise<boolean>;
+  /** Idempotent. */
+  close(): Promise<void>;
+}
+
+/** The filesystem as a site sees it; paths are absolute. Missing or unreadable paths give null. */
+export interface SiteFiles {
+  /** stat(2), following symlinks. */
+  stat(path: string): Promise<FileStat | null>;
+  /** realpath(3). */
+  realpath(path: string): Promise<string | null>;
+  /** Opens a regular file for reading (never blocks on a FIFO); null when it is missing or not a regular file. */
+  open(path: string): Promise<OpenFile | null>;
+}
+
 /** What the running runtime gives the core. */
 export interface Platform {
   readonly runtime: RuntimeName;
@@ -35,6 +66,8 @@ export interface Platform {
   readonly unrefTimer: UnrefTimer;
   /** The `is a regular file` probe for path-info=full; null where there is no filesystem (Workers). */
   readonly isFile: IsFile | null;
+  /** File access for sites (document roots); null where there is no filesystem (Workers). */
+  readonly siteFiles: SiteFiles | null;
   /** Temp files for spooling request bodies; null spools in memory only (Workers). */
   readonly tempStore: TempStore | null;
   /** In-memory spool cap when there is no temp store, bytes. */
