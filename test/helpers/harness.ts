@@ -2,6 +2,8 @@
 // logs, and serve it with the runtime's real server when a test needs HTTP on the wire.
 import { buildGatewayConfig } from "../../src/config/gateway-config.ts";
 import { parseProxyPass } from "../../src/config/proxy-pass.ts";
+import { parseSite } from "../../src/config/site.ts";
+import type { RouteConfig } from "../../src/config/types.ts";
 import { createGateway } from "../../src/adapters/embedded.ts";
 import type { Gateway, GatewayOptions } from "../../src/gateway/types.ts";
 import type { LogLevel } from "../../src/gateway/log.ts";
@@ -37,9 +39,18 @@ export const TEST_INFO: ConnectionInfo = {
 };
 
 export function testGateway(proxyPass: string[], extra: { documentRoot?: string; options?: GatewayOptions } = {}): TestGateway {
+  return testRoutes(proxyPass.map((l) => parseProxyPass(l)), extra);
+}
+
+/** A test gateway for `--site` lines (then `--proxy-pass` lines, if any). */
+export function testSite(sites: string[], extra: { proxyPass?: string[]; options?: GatewayOptions } = {}): TestGateway {
+  return testRoutes([...sites.map((l) => parseSite(l)), ...(extra.proxyPass ?? []).map((l) => parseProxyPass(l))], extra);
+}
+
+function testRoutes(routes: RouteConfig[], extra: { documentRoot?: string; options?: GatewayOptions }): TestGateway {
   const logs: Array<{ level: LogLevel; line: string }> = [];
   const config = buildGatewayConfig({
-    flagRoutes: proxyPass.map((l) => parseProxyPass(l)),
+    flagRoutes: routes,
     documentRoot: extra.documentRoot ?? "/srv/www",
   });
   const gateway = createGateway(config, { log: (level, line) => logs.push({ level, line }), ...extra.options });

@@ -1,12 +1,13 @@
-// The bytes of a static response, read from the one descriptor the checks were made on. Small bodies are read
-// whole before the response starts; larger ones stream in 64 KiB reads paced by the client. Either way, if the
+// The bytes of a static response, read from the one descriptor the checks were made on. Bodies up to 1 MiB are
+// read whole before the response starts (one read; and Bun's server drops the Content-Length of a streamed
+// body, so this keeps it on every runtime); larger ones stream in 64 KiB reads paced by the client. Either way, if the
 // file's size or mtime changed by the end, the body fails instead of ending, so a client never gets two
 // versions of a file mixed as one (a rewrite mid-send aborts the response).
 import type { OpenFile } from "../../platform/types.ts";
 import type { ByteRange } from "./range.ts";
 
 /** Bodies up to this size are read at once and sent as bytes. */
-export const READ_WHOLE_MAX = 64 * 1024;
+export const READ_WHOLE_MAX = 1024 * 1024;
 const CHUNK = 64 * 1024;
 
 /** Thrown into a body whose file changed while it was sent. */

@@ -45,9 +45,8 @@ export function planRanges(headers: HeaderReader, size: number, etag: string, la
       continue;
     }
     const start = Number(r[1]);
-    const last = r[2] === "" ? size - 1 : Number(r[2]);
-    if (last < start) return FULL; // an invalid range-spec makes the whole header invalid (§14.1.1)
-    if (start < size) ranges.push({ start, end: Math.min(last, size - 1) });
+    if (r[2] !== "" && Number(r[2]) < start) return FULL; // an invalid range-spec makes the whole header invalid (§14.1.1)
+    if (start < size) ranges.push({ start, end: r[2] === "" ? size - 1 : Math.min(Number(r[2]), size - 1) });
   }
   if (ranges.length === 0) return { kind: "unsatisfiable" };
   return { kind: "partial", ranges };
