@@ -8,12 +8,12 @@ import { parseRouteTarget } from "./target.ts";
 import { ROUTE_DEFAULTS, type RouteConfig, type RouteTarget } from "./types.ts";
 
 /** The working directory a relative ROOT resolves against, where the runtime has one (not on Workers). */
-function workingDirectory(): string | undefined {
+function workingDirectory(): string | null {
   const p = (globalThis as { process?: { cwd?: () => string } }).process;
   try {
-    return p?.cwd?.();
+    return p?.cwd?.() ?? null;
   } catch {
-    return undefined;
+    return null;
   }
 }
 
@@ -24,7 +24,7 @@ function workingDirectory(): string | undefined {
  * parseSite("/ /srv/app fcgi://127.0.0.1:9000 try-files={path},/index.php expires=*.css:7d");
  * ```
  */
-export function parseSite(line: string, where = `--site "${line}"`, cwd = workingDirectory()): RouteConfig {
+export function parseSite(line: string, where = `--site "${line}"`, cwd: string | null = workingDirectory()): RouteConfig {
   const words = line.trim().split(/\s+/).filter((w) => w !== "");
   if (words.length < 3) throw new ConfigError(where, "expected URL-PATH ROOT BACKEND (BACKEND: fcgi://HOST:PORT, unix:/path|fcgi://localhost, or none)");
   const [prefix, root, backend, ...keys] = words as [string, string, string, ...string[]];
@@ -42,7 +42,7 @@ export function buildSite(
   backendText: string,
   keys: ReadonlyArray<readonly [string, string]>,
   where: string,
-  cwd = workingDirectory(),
+  cwd: string | null = workingDirectory(),
   apply?: (draft: MutableRouteOptions) => void,
 ): RouteConfig {
   if (!prefix.startsWith("/")) throw new ConfigError(where, `path "${prefix}" must start with "/"`);
@@ -70,10 +70,10 @@ export function buildSite(
 }
 
 /** ROOT as an absolute path without a trailing slash; relative roots resolve against the working directory. */
-function absoluteRoot(text: string, cwd: string | undefined): string {
+function absoluteRoot(text: string, cwd: string | null): string {
   let root = text;
   if (!root.startsWith("/")) {
-    if (cwd === undefined) throw new InvalidValue(`the root "${text}" is relative and there is no working directory here: give an absolute path`);
+    if (cwd === null) throw new InvalidValue(`the root "${text}" is relative and there is no working directory here: give an absolute path`);
     root = `${cwd.endsWith("/") ? cwd.slice(0, -1) : cwd}/${root}`;
   }
   // Normalise "." and ".." segments and repeated slashes; symlinks are resolved per request, not here.

@@ -213,6 +213,7 @@ export async function logIn(base: string, user: string = WORDPRESS_SITE.user, pa
 }
 
 export interface PermalinkResult {
+  /** The settings page after saving (200). */
   readonly status: number;
   /** The structure the settings page shows after saving. */
   readonly structure: string | undefined;
@@ -242,10 +243,14 @@ export async function setPrettyPermalinks(base: string, jar: CookieJar, structur
       submit: "Save Changes",
     }),
   });
-  const notice = /<div[^>]*class=["'][^"']*(?:notice|updated)[^"']*["'][^>]*>\s*<p>(?:<strong>)?([\s\S]*?)<\/(?:strong|p)>/i.exec(result.html);
+  // Saved, WordPress redirects to ?settings-updated=true, and only that GET flushes the rewrite rules: until
+  // it is made, the new URLs are 404s.
+  if (result.status !== 302 || !result.location) throw unexpected("saving the permalink structure", result);
+  const after = await request(result.location, { jar });
+  const notice = /<div[^>]*class=["'][^"']*(?:notice|updated)[^"']*["'][^>]*>\s*<p>(?:<strong>)?([\s\S]*?)<\/(?:strong|p)>/i.exec(after.html);
   return {
-    status: result.status,
-    structure: inputValue(result.html, "permalink_structure"),
+    status: after.status,
+    structure: inputValue(after.html, "permalink_structure"),
     message: notice ? decodeEntities(notice[1]!.replace(/<[^>]+>/g, "")).trim() : "",
   };
 }

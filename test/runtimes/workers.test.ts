@@ -94,6 +94,8 @@ describe("Cloudflare Workers build in miniflare (workerd)", () => {
         { name: "main", ...common, bindings: { PROXY_FCGI_CONFIG: main } },
         // As a string var; a unix: target, which workerd cannot reach.
         { name: "unix", ...common, bindings: { PROXY_FCGI_CONFIG: JSON.stringify({ routes: [{ path: "/php/", target: "unix:/run/php/fpm.sock|fcgi://localhost/srv/app/" }] }) } },
+        // A site: Workers has no filesystem to serve it from.
+        { name: "site", ...common, bindings: { PROXY_FCGI_CONFIG: { routes: [{ path: "/", root: "/srv/app", target: `fcgi://127.0.0.1:${echo.port}` }] } } },
         // Production's outbound rules: public addresses only.
         { name: "prod", ...common, bindings: { PROXY_FCGI_CONFIG: { routes: [route("/", echo.port)] } }, outboundService: { network: { allow: ["public"] } } },
         // Every request through the ProxyFcgiPool Durable Object.
@@ -116,7 +118,7 @@ describe("Cloudflare Workers build in miniflare (workerd)", () => {
     // turn a body of known length into a chunked one under Node; a plain fetch keeps its Content-Length).
     const base = await mf.ready;
     fetchers.set("main", (path, init) => fetch(new URL(path, base), init));
-    for (const name of ["unix", "prod", "pool", "tls", "badtls", "nocfg", "custom", "hono"]) {
+    for (const name of ["unix", "site", "prod", "pool", "tls", "badtls", "nocfg", "custom", "hono"]) {
       // (Typed here: miniflare's Fetcher type needs @cloudflare/workers-types, which is not installed.)
       const w = (await mf.getWorker(name)) as unknown as { fetch(url: string, init?: RequestInit): Promise<Response> };
       fetchers.set(name, (path, init) => w.fetch(`http://gateway.test${path}`, init));
@@ -274,6 +276,13 @@ describe("Cloudflare Workers build in miniflare (workerd)", () => {
     const line = logs.find(match)!;
     assert.match(line, /PROXY_FCGI_CONFIG/);
     assert.match(line, /Unix sockets/);
+  });
+
+  it("a site (a route with root) is a configuration error: Workers has no filesystem", async () => {
+    const res = await worker("site")("/index.php");
+    assert.equal(res.status, 500);
+    await res.arrayBuffer();
+    await waitFor(() => logs.some((l) => l.includes("configuration error") && l.includes("needs a filesystem")), 3000, "the site config error line");
   });
 
   it("with production's outbound rules a loopback backend is refused: 503, and the log says it could not be reached", async () => {

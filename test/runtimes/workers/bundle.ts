@@ -1,7 +1,7 @@
 // Builds the Workers entry the way a Workers build must: one ESM file, cloudflare:sockets left to workerd, and
 // the files a Worker never runs replaced by a stub that throws, as scripts/build.ts does for dist/workers/:
 // the other runtimes' shims (the source reaches them only through run-time-selected dynamic imports) and
-// platform/files.ts (no filesystem on Workers; its lazy import("node:fs/promises") would still make
+// platform/files.ts and site-files.ts (no filesystem on Workers; its lazy import("node:fs/promises") would still make
 // miniflare and wrangler refuse the bundle without nodejs_compat). The result imports no node:* module.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,7 +12,7 @@ const src = (p: string): string => path.join(root, "src", p);
 
 /** Files that only Node, Deno or Bun ever load. */
 const OTHER_RUNTIMES = [
-  src("platform/files.ts"),
+  src("platform/files.ts"), src("platform/site-files.ts"),
   src("transport/node.ts"), src("transport/deno.ts"), src("transport/bun.ts"),
   src("adapters/node") + path.sep, src("adapters/deno") + path.sep, src("adapters/bun") + path.sep,
 ];
