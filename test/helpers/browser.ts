@@ -2,7 +2,6 @@
 // used from Node; node:child_process spawns it the same from Node, Deno and Bun) and returns its report.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { findExecutable } from "./daemon.ts";
@@ -140,7 +139,3 @@ export function browserProblems(pages: readonly BrowserPage[]): string[] {
   return problems;
 }
 
-/** Joins a screenshot file name onto a directory (a small convenience for tests). */
-export function screenshotIn(dir: string, name: string): string {
-  return join(dir, name.endsWith(".png") ? name : `${name}.png`);
-}
