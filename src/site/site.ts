@@ -57,7 +57,10 @@ export class Site {
     // A directory asked for without its slash, that holds an index file: 308 to the slash form (Caddy's
     // canonical-path redirect), so relative links inside resolve against the directory.
     if (named === null && this.config.index.length > 0 && !req.path.endsWith("/")) {
-      const dir = await this.#stat(path, root, now);
+      // Plain stat first: most such paths are files, and only a directory needs the realpath check.
+      const at = await this.#map(path, root, now);
+      const plain = at === null ? null : await this.#files.stat(at.path);
+      const dir = plain?.kind === "directory" ? await this.#stat(path, root, now) : null;
       if (dir?.kind === "directory" && (await this.#hasIndex(path.endsWith("/") ? path : path + "/", root, now))) {
         return { kind: "redirect", location: `${req.rawPath}/${req.rawQuery === null ? "" : `?${req.rawQuery}`}` };
       }
