@@ -18,6 +18,8 @@ command -v php-cgi8.2 >/dev/null 2>&1 || need+=(php8.2-cgi)
 # PHP-FPM's mysqli, and Chromium driven by playwright-core (a dev dependency) for the browser check.
 [ -x /usr/sbin/nginx ] || need+=(nginx)
 [ -f /usr/share/wordpress/wp-settings.php ] || need+=(wordpress)
+# --no-install-recommends leaves WordPress without a theme: every front-end page would be an empty 200.
+[ -f /usr/share/wordpress/wp-content/themes/twentytwentythree/style.css ] || need+=(wordpress-theme-twentytwentythree)
 command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || need+=(mariadb-server)
 [ -f /usr/lib/php/20220829/mysqli.so ] || need+=(php8.2-mysql)
 [ -x /usr/bin/chromium ] || need+=(chromium)

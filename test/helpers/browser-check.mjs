@@ -43,7 +43,10 @@ async function checkPage(context, { url, screenshot }, timeoutMs) {
   const page = await context.newPage();
   const report = { url, status: 0, finalUrl: url, title: "", screenshot, resources: [], failed: [], blocked: [], errors: [], consoleErrors: [] };
   const isDocument = (request) => request.isNavigationRequest() && request.frame() === page.mainFrame();
+  // Closing the page aborts what is still in flight (the dashboard's heartbeat): not the server's failure.
+  let closing = false;
   page.on("response", (response) => {
+    if (closing) return;
     const request = response.request();
     if (isDocument(request)) {
       report.status = response.status();
@@ -59,6 +62,7 @@ async function checkPage(context, { url, screenshot }, timeoutMs) {
     });
   });
   page.on("requestfailed", (request) => {
+    if (closing) return;
     if (!request.url().startsWith(`${origin}/`)) return; // other origins: reported as blocked
     report.failed.push({ url: request.url(), resourceType: request.resourceType(), error: request.failure()?.errorText ?? "failed" });
   });
@@ -75,6 +79,7 @@ async function checkPage(context, { url, screenshot }, timeoutMs) {
     report.title = await page.title();
     await page.screenshot({ path: screenshot, timeout: timeoutMs });
   } finally {
+    closing = true;
     await page.close();
   }
   return report;

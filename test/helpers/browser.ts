@@ -5,9 +5,11 @@ import { existsSync } from "node:fs";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { findExecutable } from "./daemon.ts";
-import { makeTempDir, removeDir } from "./fixtures.ts";
+import { removeDir } from "./fixtures.ts";
+import { makeRamTempDir } from "./ram-temp-dir.ts";
 import type { BrowserCookie } from "./wordpress-scenario.ts";
 
+/** Debian's Chromium (CHROMIUM_BIN overrides); playwright-core downloads no browser here. */
 export const CHROMIUM_BINARY: string | undefined = findExecutable([process.env.CHROMIUM_BIN, "chromium", "chromium-browser"]);
 const NODE_BINARY: string | undefined = findExecutable(["node"]);
 const SCRIPT = fileURLToPath(new URL("./browser-check.mjs", import.meta.url));
@@ -71,7 +73,7 @@ export async function browserCheck(options: BrowserCheckOptions): Promise<Browse
   const missing = browserMissing();
   if (missing) throw new Error(missing);
   const timeoutMs = options.timeoutMs ?? 60_000;
-  const dir = makeTempDir("browser");
+  const dir = makeRamTempDir("browser");
   try {
     const args = {
       pages: options.urls.map((url, i) => ({ url, screenshot: screenshotPath(options.screenshot, i, options.urls.length) })),

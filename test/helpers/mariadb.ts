@@ -7,9 +7,12 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { findExecutable, spawnDaemon, waitUntilListening } from "./daemon.ts";
-import { makeTempDir, removeDir } from "./fixtures.ts";
+import { removeDir } from "./fixtures.ts";
+import { makeRamTempDir } from "./ram-temp-dir.ts";
 
+/** The server binary (MARIADBD_BIN overrides). */
 export const MARIADBD_BINARY: string | undefined = findExecutable([process.env.MARIADBD_BIN, "mariadbd", "mysqld"]);
+/** Creates the system tables of a new data directory. */
 export const MARIADB_INSTALL_DB: string | undefined = findExecutable(["mariadb-install-db", "mysql_install_db"]);
 
 /** The database and the account WordPress uses (the account may log in from localhost, i.e. the socket). */
@@ -69,7 +72,7 @@ collation-server = utf8mb4_unicode_ci
 export async function startMariaDb(): Promise<MariaDb> {
   const problem = mariaDbMissing();
   if (problem) throw new Error(problem);
-  const dir = makeTempDir("mariadb");
+  const dir = makeRamTempDir("mariadb");
   try {
     const socketPath = join(dir, "mysql.sock");
     const configFile = join(dir, "my.cnf");

@@ -7,6 +7,7 @@ import process from "node:process";
 import { findExecutable, onFreePort, spawnDaemon, waitUntilListening } from "./daemon.ts";
 import { makeTempDir, removeDir } from "./fixtures.ts";
 
+/** NGINX_BIN overrides. */
 export const NGINX_BINARY: string | undefined = findExecutable([process.env.NGINX_BIN, "nginx"]);
 const FASTCGI_PARAMS = "/etc/nginx/fastcgi_params";
 const MIME_TYPES = "/etc/nginx/mime.types";

@@ -5,7 +5,8 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawnDaemon, waitUntilListening } from "./daemon.ts";
-import { makeTempDir, removeDir } from "./fixtures.ts";
+import { removeDir } from "./fixtures.ts";
+import { makeRamTempDir } from "./ram-temp-dir.ts";
 import { DB_NAME, DB_PASSWORD, DB_USER, mariaDbMissing, startMariaDb, type MariaDb } from "./mariadb.ts";
 import { PHP_FPM_BINARY, phpFpmMissing } from "./php-fpm.ts";
 
@@ -160,7 +161,7 @@ export async function startWordPress(options: WordPressOptions = {}): Promise<Wo
   if (missing) throw new Error(missing);
   const binary = PHP_FPM_BINARY!;
   const db = await startMariaDb();
-  const dir = makeTempDir("wp");
+  const dir = makeRamTempDir("wp");
   try {
     const root = join(dir, "root");
     // Core without Debian's wp-content (replaced below) and .htaccess (a link to /etc/wordpress, Apache only).
