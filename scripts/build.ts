@@ -130,12 +130,13 @@ function parseFlags(argv: readonly string[]): { outdir: string; types: boolean }
   return { outdir, types };
 }
 
-/** Fails the build if a bundle picked up another runtime's file or a package from node_modules. */
+/** Fails the build if a bundle picked up another runtime's file or a package from node_modules (but mime-db's data). */
 function checkInputs(meta: Metafile, keep: readonly Runtime[], label: string): void {
   for (const input of Object.keys(meta.inputs)) {
     if (input.startsWith("other-runtime:")) continue;
     const file = path.resolve(root, input);
-    if (file.includes(`${path.sep}node_modules${path.sep}`)) throw new Error(`build: ${label} bundles ${input}`);
+    // mime-db (data only) is bundled: the package then has no dependency to install, and Workers none to resolve.
+    if (file.includes(`${path.sep}node_modules${path.sep}`) && !file.includes(`${path.sep}node_modules${path.sep}mime-db${path.sep}`)) throw new Error(`build: ${label} bundles ${input}`);
     if (excluded(file, keep)) throw new Error(`build: ${label} bundles ${input}, which only ${runtimesOf(file)!.join(", ")} load`);
   }
 }
