@@ -132,3 +132,25 @@ export function wordPressSteps(ctx: WordPressStepsContext): void {
     assert.ok(dashboard!.resources.length > 20, `only ${dashboard!.resources.length} subresources`);
   });
 }
+
+/** Times named steps and prints them, with their total, as one block. */
+export class StepTimer {
+  readonly #timings: Array<[string, number]> = [];
+
+  /** Runs `fn` as step `step`, recording its wall time even when it fails. */
+  readonly timed = async <T>(step: string, fn: () => Promise<T>): Promise<T> => {
+    const start = Date.now();
+    try {
+      return await fn();
+    } finally {
+      this.#timings.push([step, Date.now() - start]);
+    }
+  };
+
+  /** Logs every step's time under `title`. */
+  print(title: string): void {
+    const total = this.#timings.reduce((n, [, ms]) => n + ms, 0);
+    const rows = this.#timings.map(([s, ms]) => `  ${String(ms).padStart(6)} ms  ${s}`);
+    console.log(`${title}, time per step:\n${rows.join("\n")}\n  ${String(total).padStart(6)} ms  total`);
+  }
+}

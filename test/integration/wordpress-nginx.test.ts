@@ -10,7 +10,7 @@ import { makeTempDir, removeDir } from "../helpers/fixtures.ts";
 import { runtime } from "../helpers/harness.ts";
 import { nginxMissing, startNginxWordPress, type NginxWordPress } from "../helpers/nginx-wordpress.ts";
 import { startWordPress, wordPressMissing, type WordPress } from "../helpers/wordpress.ts";
-import { wordPressSteps } from "../helpers/wordpress-steps.ts";
+import { StepTimer, wordPressSteps } from "../helpers/wordpress-steps.ts";
 
 const NAME = "WordPress behind nginx (reference for the site tests)";
 
@@ -27,15 +27,8 @@ if (runtime !== "node") {
     // WORDPRESS_SCREENSHOTS=<dir> keeps the screenshots; otherwise they go with a temp dir.
     const keep = process.env.WORDPRESS_SCREENSHOTS;
     let shots: string;
-    const timings: Array<[string, number]> = [];
-    const timed = async <T>(step: string, fn: () => Promise<T>): Promise<T> => {
-      const start = Date.now();
-      try {
-        return await fn();
-      } finally {
-        timings.push([step, Date.now() - start]);
-      }
-    };
+    const timer = new StepTimer();
+    const timed = timer.timed;
     const diagnostics = () => `\n${wp?.log() ?? ""}\n--- nginx error.log ---\n${nginx?.errorLog() ?? ""}`;
 
     before(async () => {
@@ -50,8 +43,7 @@ if (runtime !== "node") {
       await nginx?.close();
       await wp?.close();
       if (!keep && shots) removeDir(shots);
-      const total = timings.reduce((n, [, ms]) => n + ms, 0);
-      console.log(`${NAME}, time per step:\n${timings.map(([s, ms]) => `  ${String(ms).padStart(6)} ms  ${s}`).join("\n")}\n  ${String(total).padStart(6)} ms  total`);
+      timer.print(NAME);
     });
 
     wordPressSteps({ base: () => base, shots: () => shots, timed, diagnostics });

@@ -10,7 +10,7 @@ import { describeWithBackend } from "../helpers/backend-suite.ts";
 import { browserMissing, type BrowserPage } from "../helpers/browser.ts";
 import { runtime, serveGateway, testSite, type TestGateway } from "../helpers/harness.ts";
 import { startWordPress, wordPressMissing, type WordPress } from "../helpers/wordpress.ts";
-import { wordPressSteps } from "../helpers/wordpress-steps.ts";
+import { StepTimer, wordPressSteps } from "../helpers/wordpress-steps.ts";
 import type { RunningServer } from "../../src/adapters/types.ts";
 
 const ARTIFACTS = fileURLToPath(new URL(`../../test-artifacts/wordpress-${runtime}/`, import.meta.url));
@@ -21,16 +21,9 @@ describeWithBackend(`WordPress behind proxy-fcgi alone (${runtime})`, wordPressM
   let wp: WordPress;
   let gw: TestGateway;
   let server: RunningServer & { url: string };
-  const timings: Array<[string, number]> = [];
+  const timer = new StepTimer();
+  const timed = timer.timed;
   const pages: BrowserPage[] = [];
-  const timed = async <T>(step: string, fn: () => Promise<T>): Promise<T> => {
-    const start = Date.now();
-    try {
-      return await fn();
-    } finally {
-      timings.push([step, Date.now() - start]);
-    }
-  };
 
   before(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -43,8 +36,7 @@ describeWithBackend(`WordPress behind proxy-fcgi alone (${runtime})`, wordPressM
     await server?.close();
     await gw?.close();
     await wp?.close();
-    const total = timings.reduce((n, [, ms]) => n + ms, 0);
-    console.log(`WordPress behind proxy-fcgi (${runtime}), time per step:\n${timings.map(([s, ms]) => `  ${String(ms).padStart(6)} ms  ${s}`).join("\n")}\n  ${String(total).padStart(6)} ms  total`);
+    timer.print(`WordPress behind proxy-fcgi (${runtime})`);
   });
 
   wordPressSteps({
