@@ -25,7 +25,9 @@ import { runGatewayJs } from "./bench/scenarios/gateway-js.ts";
 import { runIoFloor } from "./bench/scenarios/io-floor.ts";
 import { runStreamsScenario } from "./bench/scenarios/streams.ts";
 import { runTransfers } from "./bench/scenarios/transfers.ts";
+import { runWordPress } from "./bench/scenarios/wordpress.ts";
 import { runWrkScenario, say, type WrkScenario } from "./bench/scenarios/wrk-scenario.ts";
+import { STATIC_PREFIX, writeStaticFiles } from "./bench/static-files.ts";
 import { smokeCheck } from "./bench/smoke.ts";
 import { uploadScript } from "./bench/wrk.ts";
 
@@ -89,7 +91,7 @@ async function run(opts: BenchOptions, tools: Tools, dir: string, commandLine: s
     php: { port: php.port, conns: opts.phpConns, docroot: php.docroot },
     recycle: { port: recycle.port, conns: opts.phpConns, docroot: recycle.docroot },
   };
-  const ctx: ProxyContext = { dir, upstreams, accessLog: opts.accessLog };
+  const ctx: ProxyContext = { dir, upstreams, accessLog: opts.accessLog, staticRoot: writeStaticFiles(dir) };
 
   const proxies: RunningProxy[] = [];
   for (const id of proxyIds) {
@@ -159,9 +161,17 @@ async function run(opts: BenchOptions, tools: Tools, dir: string, commandLine: s
       connections: opts.phpConns,
       script: uploadScript(dir, 64),
     },
+    { key: "static4k", id: "static4k", title: "Static file, 4 KiB", method: "GET", path: `${STATIC_PREFIX}4k.bin`, connections: opts.connections },
+    { key: "static1m", id: "static1m", title: "Static file, 1 MiB", method: "GET", path: `${STATIC_PREFIX}1m.bin`, connections: opts.connections },
   ];
   for (const s of wrkScenarios) if (s.script && wants(s.key)) configs[`wrk script for ${s.title}`] = readFileSync(s.script, "utf8").replace(/^--.*\n/, "");
   for (const s of wrkScenarios) if (wants(s.key)) results.wrk.push(await runWrkScenario(s, proxies, opts, tools.wrk));
+  if (wants("wordpress") && (runtimes.length > 0 || proxyIds.includes("nginx"))) {
+    const wp = await runWordPress(runtimes, proxyIds.includes("nginx"), tools, ROOT, ctx, nodeBundle, opts);
+    results.wrk.push(wp.result);
+    Object.assign(configs, wp.configs);
+    for (const p of wp.problems) notes.push(`Start-up check failed: ${p}`);
+  }
   if (wants("floor") && runtimes.length > 0) results.floor = await runFloor(runtimes, tools, ROOT, floorBundle, opts);
   // The hello backend runs until the end; the proxies' idle connections leave it threads to spare for these.
   if (wants("io") && runtimes.length > 0) results.ioFloor = await runIoFloor(runtimes, tools, ROOT, ioFloorBundle, upstreams.hello, opts);

@@ -2,7 +2,7 @@
 import { GiB, MiB } from "./stats.ts";
 import type { ProxyId } from "./proxy/types.ts";
 
-export const SCENARIOS = ["tiny", "64k", "upload", "php", "recycle", "floor", "io", "sse", "big", "codec", "js"] as const;
+export const SCENARIOS = ["tiny", "64k", "upload", "php", "recycle", "static4k", "static1m", "wordpress", "floor", "io", "sse", "big", "codec", "js"] as const;
 export type ScenarioId = (typeof SCENARIOS)[number];
 const PROXIES: readonly ProxyId[] = ["nginx", "apache", "node", "deno", "bun"];
 

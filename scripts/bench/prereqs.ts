@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { runCommand } from "./procs.ts";
 
 export const APACHE_MODULES_DIR = "/usr/lib/apache2/modules";
-export const APACHE_MODULES = ["mpm_event", "authz_core", "proxy", "proxy_fcgi", "setenvif"] as const;
+export const APACHE_MODULES = ["mpm_event", "authz_core", "proxy", "proxy_fcgi", "setenvif", "alias"] as const;
 
 export interface Tools {
   readonly nginx: string;
@@ -35,6 +35,12 @@ const SYSTEM_CHECKS: readonly Check[] = [
   { what: "wrk", paths: ["/usr/bin/wrk", "/usr/local/bin/wrk"], packages: ["wrk"] },
   { what: "libfcgi headers", paths: ["/usr/include/fcgiapp.h"], packages: ["libfcgi-dev"] },
   { what: "C compiler", paths: ["/usr/bin/cc", "/usr/bin/gcc"], packages: ["gcc", "libc6-dev"] },
+  // The wordpress scenario: Debian's WordPress and its default theme, MariaDB, PHP's mysqli and gd.
+  { what: "WordPress", paths: ["/usr/share/wordpress/wp-settings.php"], packages: ["wordpress"] },
+  { what: "WordPress theme", paths: ["/var/lib/wordpress/wp-content/themes/twentytwentythree/style.css"], packages: ["wordpress-theme-twentytwentythree"] },
+  { what: "MariaDB", paths: ["/usr/sbin/mariadbd"], packages: ["mariadb-server"] },
+  { what: "PHP mysqli", paths: ["/usr/lib/php/20220829/mysqli.so"], packages: ["php8.2-mysql"] },
+  { what: "PHP gd", paths: ["/usr/lib/php/20220829/gd.so"], packages: ["php8.2-gd"] },
 ];
 
 function firstPresent(paths: readonly string[]): string | undefined {

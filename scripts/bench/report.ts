@@ -224,6 +224,15 @@ export function benchmarksPage(r: BenchResults, svgName: string): string {
       "FCGX_Accept_r with no accept mutex, connections kept when the proxy asks), answering \"hello\" (5 bytes) or " +
       `\`?size=N\` bytes, and reading any body; a second instance (${s.streamThreads} threads) for the event streams; ` +
       `php-fpm (pm = static, ${s.phpWorkers} workers, opcache) with a one-line hello.php.`,
+    "- Static files (4 KiB, 1 MiB): each proxy serves them from disk itself, no backend: nginx `alias` with " +
+      "`sendfile on`, Apache `Alias` with `EnableSendfile On`, proxy-fcgi a site with BACKEND `none` " +
+      "(`--site \"/static DIR none\"`: validators, Range, MIME type; files up to 1 MiB are read whole, larger ones streamed).",
+    "- WordPress front page: Debian's WordPress with its default theme, a private MariaDB and one PHP-FPM pool " +
+      "(opcache, Unix socket) shared by the proxies in turn (test/helpers/wordpress.ts, as the WordPress tests start it); " +
+      "nginx with WordPress's canonical configuration (`try_files $uri $uri/ /index.php?$args`), proxy-fcgi with " +
+      `\`--site "/ ROOT unix:SOCKET|fcgi://localhost"\`; ${s.phpConns} pooled connections to PHP-FPM each. Apache is not in ` +
+      "this one (WordPress on Apache is mod_rewrite's .htaccess, which issue M imports). Most of a page's CPU is PHP's, " +
+      "not the proxy's, so its req/s is PHP-FPM's; the CPU columns are the proxy's alone.",
     `- Every proxy uses the same backend connections: ${s.connections} to hello (nginx \`keepalive ${s.connections}\` + ` +
       `\`fastcgi_keep_conn on\`; Apache \`enablereuse=on max=${s.connections}\`; proxy-fcgi \`max=${s.connections} smax=${s.connections}\`), ` +
       `${s.phpConns} to php-fpm the same way, one per request for the streams. nginx runs 1 worker process, Apache ` +

@@ -17,6 +17,8 @@ const CHECKS: readonly Check[] = [
   { name: "64 KiB", path: "/?size=65536", expect: (st, b) => (st === 200 && b.length === 65536 ? undefined : `status ${st}, ${b.length} bytes`) },
   { name: "1 MiB upload", path: "/", body: MIB_BODY, expect: (st, b) => (st === 200 && b.trim() === "read 1048576" ? undefined : `status ${st}, body ${JSON.stringify(b.slice(0, 80))}`) },
   { name: "php-fpm", path: "/php/hello.php", expect: (st, b) => (st === 200 && b === "hello" ? undefined : `status ${st}, body ${JSON.stringify(b.slice(0, 80))}`) },
+  { name: "static 4 KiB", path: "/static/4k.bin", expect: (st, b) => (st === 200 && b.length === 4096 ? undefined : `status ${st}, ${b.length} bytes`) },
+  { name: "static 1 MiB", path: "/static/1m.bin", expect: (st, b) => (st === 200 && b.length === 1048576 ? undefined : `status ${st}, ${b.length} bytes`) },
   {
     name: "event stream",
     path: "/sse/?events=3&interval=10",

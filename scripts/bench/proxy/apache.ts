@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { HOST, freePort, waitForPort } from "../net.ts";
 import { APACHE_MODULES, APACHE_MODULES_DIR } from "../prereqs.ts";
 import { BASE_ENV, startProcess } from "../procs.ts";
+import { STATIC_PREFIX } from "../static-files.ts";
 import { logErrors } from "./log-errors.ts";
 import { PROXY_LABELS, type ProxyContext, type RunningProxy } from "./types.ts";
 
@@ -43,6 +44,13 @@ export function apacheConfig(ctx: ProxyContext, port: number): string {
     "LimitRequestBody 0",
     // mod_proxy_fcgi sends a chunked body to the backend only with proxy-sendcl (it spools it to count it).
     `SetEnvIfNoCase Transfer-Encoding "chunked" proxy-sendcl=1`,
+    // Static files: mod_alias from disk, with sendfile (off by default in 2.4) as the others have it.
+    "EnableSendfile On",
+    `Alias "${STATIC_PREFIX}" "${ctx.staticRoot}/"`,
+    `<Directory "${ctx.staticRoot}">`,
+    "  Require all granted",
+    "</Directory>",
+    `ProxyPass "${STATIC_PREFIX}" "!"`,
     "<Location />",
     "  Require all granted",
     "</Location>",

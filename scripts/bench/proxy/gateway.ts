@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { HOST, freePort, waitForPort } from "../net.ts";
 import { BASE_ENV, runCommand, startProcess } from "../procs.ts";
 import type { Tools } from "../prereqs.ts";
+import { STATIC_PREFIX } from "../static-files.ts";
 import { logWatch } from "./log-errors.ts";
 import { MAX_BODY_BYTES, PROXY_LABELS, type ProxyContext, type RunningProxy } from "./types.ts";
 
@@ -27,9 +28,18 @@ export async function bundle(tools: Tools, root: string, entry: string, outfile:
   return outfile;
 }
 
-/** The --proxy-pass flags: the same three routes as nginx's and Apache's configs, the same connection counts. */
-export function gatewayRoutes(ctx: ProxyContext): string[] {
+/**
+ * The routing flags: the same routes as nginx's and Apache's configs, the same connection counts. The static
+ * site comes first: flags match in their order, and `/` after it would otherwise shadow it.
+ */
+export function gatewayRouteArgs(ctx: ProxyContext): string[] {
   const u = ctx.upstreams;
+  const args = ["--document-root", u.php.docroot, "--site", `${STATIC_PREFIX.slice(0, -1)} ${ctx.staticRoot} none`];
+  for (const route of proxyPassRoutes(u)) args.push("--proxy-pass", route);
+  return args;
+}
+
+function proxyPassRoutes(u: ProxyContext["upstreams"]): string[] {
   return [
     // max: the pool's cap (default 64) applies without reuse too; nginx has none and Apache's is its threads.
     `/sse/ fcgi://${HOST}:${u.stream.port}/bench/ disablereuse=on max=${u.stream.conns} timeout=120 backend-type=GENERIC`,
@@ -57,6 +67,10 @@ export function runtimeCommand(
   }
 }
 
+/**
+ * Starts src/main.ts on `runtime` with `routeArgs` (default: gatewayRouteArgs(ctx)); `logName` tells its log
+ * file apart when one scenario starts gateways of its own.
+ */
 export async function startGateway(
   runtime: GatewayRuntime,
   tools: Tools,
@@ -64,17 +78,18 @@ export async function startGateway(
   ctx: ProxyContext,
   nodeBundle: string,
   bundleForAll: boolean,
+  routeArgs: readonly string[] = gatewayRouteArgs(ctx),
+  logName = `proxy-fcgi-${runtime}`,
 ): Promise<RunningProxy> {
   const port = await freePort();
   const { command, args } = runtimeCommand(runtime, tools, join(root, "src/main.ts"), runtime === "node" || bundleForAll ? nodeBundle : undefined);
-  args.push("--listen", `${HOST}:${port}`, "--document-root", ctx.upstreams.php.docroot);
-  for (const route of gatewayRoutes(ctx)) args.push("--proxy-pass", route);
+  args.push("--listen", `${HOST}:${port}`, ...routeArgs);
   // Without access logs the gateway logs warnings and errors only, like nginx's and Apache's error logs.
   if (!ctx.accessLog) args.push("--log-level", "warn");
   // The CLI writes its lines (one per request at the default level) to stderr: to a file, like nginx's access log.
-  const logFile = join(ctx.dir, `proxy-fcgi-${runtime}.log`);
+  const logFile = join(ctx.dir, `${logName}.log`);
   const proc = startProcess({
-    name: `proxy-fcgi-${runtime}`,
+    name: logName,
     command,
     args,
     cwd: root,

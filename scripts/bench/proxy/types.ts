@@ -18,7 +18,8 @@ export interface Upstream {
 }
 
 /**
- * Three routes, the same on every proxy:
+ * The routes, the same on every proxy:
+ *   /static/ → files from ProxyContext.staticRoot, served by the proxy itself (no backend)
  *   /sse/  → the streaming hello instance (one connection per request: streams are long, reuse is moot)
  *   /php/  → php-fpm, SCRIPT_FILENAME = docroot/hello.php
  *   /recycle/ → a php-fpm recycling its children (pm.max_requests=20), the same way
@@ -40,6 +41,8 @@ export interface ProxyContext {
   readonly upstreams: Upstreams;
   /** Per-request access log on (to a file in `dir`) or off, for every proxy alike. */
   readonly accessLog: boolean;
+  /** The directory every proxy serves from disk under STATIC_PREFIX (static-files.ts). */
+  readonly staticRoot: string;
 }
 
 export interface RunningProxy {
