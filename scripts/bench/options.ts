@@ -43,7 +43,8 @@ export interface BenchOptions {
 export const HELP = `npm run bench -- [options]
 
 Benchmarks proxy-fcgi on Node, Deno and Bun against nginx and Apache (mod_proxy_fcgi), all in front of the
-same FastCGI backends, on loopback. Needs Debian's nginx-light, apache2, php8.2-fpm, wrk, libfcgi-dev, gcc.
+same FastCGI backends, on loopback. Needs Debian's nginx-light, apache2, php8.2-fpm, wrk, libfcgi-dev, gcc,
+and for the wordpress scenario wordpress, wordpress-theme-twentytwentythree, mariadb-server, php8.2-mysql, php8.2-gd.
 
   --install            install missing Debian packages (apt-get update + install), then run
   --quick              a ~2 minute smoke run (1 pair, 2 s runs, 256 MiB transfers); does not write files
