@@ -36,6 +36,11 @@ const ONLY: Array<[string, Runtime[]]> = [
   ["adapters/workers/", ["workerd"]],
   ["platform/files.ts", ["node", "deno", "bun"]],
   ["platform/site-files.ts", ["node", "deno", "bun"]],
+  // Child processes and their sockets (issue S): the first match wins, so each runtime's file comes first.
+  ["platform/processes/listen-node.ts", ["node"]],
+  ["platform/processes/libc-bun.ts", ["bun"]],
+  ["platform/processes/libc-deno.ts", ["deno"]],
+  ["platform/processes/", ["node", "deno", "bun"]],
 ];
 
 /** The runtimes that may load `file`, or undefined when all do. */

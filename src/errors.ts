@@ -94,6 +94,17 @@ export class ListenError extends Error {
   }
 }
 
+/** A supervised app could not be started (its socket, its command, or it never accepted); exit 2 at start-up. */
+export class AppStartError extends Error {
+  readonly app: string;
+  constructor(app: string, reason: string, options?: { cause?: unknown }) {
+    super(`app "${app}": ${reason}`, options);
+    this.name = "AppStartError";
+    this.app = app;
+    this.stack = `AppStartError: ${this.message}`;
+  }
+}
+
 // --- bytes from the backend ---
 
 /** Short machine-readable causes of a ProtocolError. */

@@ -1,12 +1,16 @@
 // The gateway process: flags and config file → a gateway → the runtime's server. Same on Node (tsx), Deno, Bun.
 // Every start-up failure is one line on stderr and exit 2; a clean stop (SIGTERM/SIGINT) exits 0.
 import process from "node:process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createGateway } from "./adapters/embedded.ts";
 import { serve } from "./adapters/serve.ts";
 import { parseArgs, USAGE } from "./cli/args.ts";
-import { ConfigError, ListenError } from "./errors.ts";
+import { AppStartError, ConfigError, ListenError } from "./errors.ts";
+import { Apps } from "./apps/apps.ts";
+import type { AppConfig } from "./apps/types.ts";
+import { appRuntimeDir, checkAppTargets, checkUniqueApps } from "./config/apps.ts";
+import { lazyConnector } from "./platform/connector.ts";
 import { buildGatewayConfig, type ConfigWarn } from "./config/gateway-config.ts";
 import { parseJsonConfig, type FileConfig } from "./config/json.ts";
 import { parseProxyPass } from "./config/proxy-pass.ts";
@@ -32,6 +36,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
   // No routes anywhere: serve the built-in demo responder so a fresh checkout shows something working.
   let demo: { close(): Promise<void> } | undefined;
+  let apps: Apps | undefined;
   const flagRoutes = [...args.flagRoutes];
   if (flagRoutes.length === 0 && (file?.routes.length ?? 0) === 0) {
     const { startDemoBackend } = await import("./fcgi-server/demo.ts");
@@ -52,6 +57,10 @@ async function main(argv: readonly string[]): Promise<number> {
       cwd: process.cwd(),
       warn,
     });
+    const appConfigs = [...args.flagApps, ...(file?.apps ?? [])];
+    checkApps(config, appConfigs);
+    // Apps first: their sockets exist before the first request is routed to them.
+    apps = appConfigs.length > 0 ? await startApps(appConfigs, log) : undefined;
     warnMissingSockets(config, existsSync, warn);
     const gateway = createGateway(config);
     let server;
@@ -74,12 +83,47 @@ async function main(argv: readonly string[]): Promise<number> {
     // After the grace, the gateway cuts what still runs: one line per request, the same on every runtime.
     await server.close(grace, () => gateway.close());
     await gateway.close();
+    // In-flight requests are done: now the apps may go (each its stop signal, SIGKILL after stop-timeout).
+    if (apps) {
+      await stopApps(apps);
+      apps = undefined;
+    }
     log.log("info", {}, "stopped");
     flushLog();
     return 0;
   } finally {
+    if (apps) await stopApps(apps);
     await demo?.close();
   }
+}
+
+/** Names unique, and every app:NAME a route or member uses defined. */
+function checkApps(config: GatewayConfig, apps: readonly AppConfig[]): void {
+  checkUniqueApps(apps);
+  checkAppTargets([
+    ...config.routes.map((r) => ({ where: `route "${r.prefix}"`, app: r.target.kind === "fcgi" ? r.target.app : undefined })),
+    ...config.balancers.flatMap((b) => b.members.map((m) => ({ where: `balancer://${b.name} member ${m.target.text}`, app: m.target.app }))),
+  ], apps);
+}
+
+/** Creates the apps' private socket directory (0700) and starts them. */
+async function startApps(configs: readonly AppConfig[], log: Logger): Promise<Apps> {
+  const { currentProcesses } = await import("./platform/processes/processes.ts");
+  const processes = currentProcesses();
+  if (!processes) throw new ConfigError("--app", "this runtime cannot start processes");
+  const dir = appRuntimeDir();
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  try {
+    return await Apps.start(configs, processes, lazyConnector(), (level, message) => log.log(level, {}, message), process.env);
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+async function stopApps(apps: Apps): Promise<void> {
+  await apps.stop();
+  rmSync(appRuntimeDir(), { recursive: true, force: true });
 }
 
 async function readConfig(path: string): Promise<string> {
@@ -95,7 +139,7 @@ main(process.argv.slice(2)).then(
   (e) => {
     flushLog();
     // What the user must fix before the gateway can start: one line, exit 2.
-    if (e instanceof ConfigError || e instanceof ListenError) {
+    if (e instanceof ConfigError || e instanceof ListenError || e instanceof AppStartError) {
       process.stderr.write(`proxy-fcgi: ${e instanceof ListenError ? "--listen " : ""}${e.message}\n`);
       process.exit(2);
     }

@@ -5,6 +5,8 @@ import { parseListen, type ListenAddress } from "../config/listen.ts";
 import { parseChoice, parseDuration } from "../config/values.ts";
 import { parseProxyPass } from "../config/proxy-pass.ts";
 import { parseSite } from "../config/site.ts";
+import { parseAppFlag } from "../config/apps.ts";
+import type { AppConfig } from "../apps/types.ts";
 import type { RouteConfig } from "../config/types.ts";
 
 /** The parsed command line. */
@@ -18,6 +20,8 @@ export interface CliArgs {
   configFile?: string;
   logLevel?: "info" | "warn" | "error";
   flagRoutes: RouteConfig[];
+  /** `--app` flags, in order. */
+  flagApps: AppConfig[];
   flagBalancers: BalancerSet;
 }
 
@@ -27,6 +31,7 @@ Usage:
   proxy-fcgi [--listen HOST:PORT] [--document-root DIR] [--config FILE.json]
              [--proxy-pass "/prefix/ fcgi://HOST:PORT/path/ [key=value ...]"]...
              [--site "/ /srv/app fcgi://HOST:PORT [key=value ...]"]...
+             [--app "NAME [key=value ...] -- COMMAND [ARG ...]"]...
              [--balancer-member "balancer://NAME fcgi://HOST:PORT/path/ [key=value ...]"]...
              [--proxy-set "balancer://NAME key=value ..."]...
              [--shutdown-timeout SECONDS] [--log-level LEVEL]
@@ -53,6 +58,7 @@ Options:
                                  retry=SECONDS get-values=on|off starve-after=SECONDS
                                  flushpackets= flushwait= (no-ops)
                            TARGET may also be balancer://NAME (then no pool keys on the route)
+                           or app:NAME/path (an --app)
   --site "URL-PATH ROOT BACKEND [key=value ...]"
                            a PHP site: static files from ROOT, scripts (.php) to BACKEND
                            (fcgi://host:port, unix:/path|fcgi://localhost, balancer://NAME, or none
@@ -61,6 +67,16 @@ Options:
                                  try-files={path},{path}/index.php,/index.php (last: fallback or =CODE)
                                  index=index.php,index.html|off split=.php hide=GLOB,...
                                  alias=URL-PREFIX:DIR precompressed=on|off expires=GLOB:AGE,...
+  --app "NAME [key=value ...] -- COMMAND [ARG ...]"
+                           start and supervise a FastCGI application; a route, site or member names
+                           it as app:NAME[/path] in place of fcgi://HOST:PORT. It listens on a private
+                           Unix socket (PROXY_FCGI_RUNTIME_DIR or $TMPDIR/proxy-fcgi-PID, /NAME.sock).
+                           keys: socket=fd0|self (fd0: the socket is its fd 0; self: it binds {socket}
+                                 given in its arguments or env=) count=N (fd0 children sharing it)
+                                 env=NAME=VALUE env-allow=NAME,... cwd=DIR stop-signal=SIGTERM|SIGQUIT|...
+                                 stop-timeout=SECONDS (10) start-timeout=SECONDS (10)
+                                 max-requests=N (PHP_FCGI_MAX_REQUESTS) children=N (PHP_FCGI_CHILDREN)
+                                 mode=0600 (the socket file's mode)
   --balancer-member "balancer://NAME URL [key=value ...]"
                            a member of balancer NAME, in Apache BalancerMember syntax; repeatable
                            keys: the pool keys, loadfactor=1..100 route=NAME redirect=ROUTE
@@ -77,7 +93,7 @@ Options:
 With no route at all, a built-in demo FastCGI responder is started and served at /.
 `;
 
-const VALUE_FLAGS = new Set(["--log-level", "--listen", "--document-root", "--config", "--proxy-pass", "--site", "--balancer-member", "--proxy-set", "--shutdown-timeout"]);
+const VALUE_FLAGS = new Set(["--log-level", "--listen", "--document-root", "--config", "--proxy-pass", "--site", "--app", "--balancer-member", "--proxy-set", "--shutdown-timeout"]);
 const BARE_FLAGS = ["--help", "--version"];
 
 /** The default of `--shutdown-timeout`, in ms. */
@@ -85,7 +101,7 @@ export const SHUTDOWN_TIMEOUT_MS = 10_000;
 
 /** Flags → CliArgs; throws a ConfigError naming the flag. */
 export function parseArgs(argv: readonly string[]): CliArgs {
-  const out: CliArgs = { help: false, version: false, shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS, flagRoutes: [], flagBalancers: new BalancerSet() };
+  const out: CliArgs = { help: false, version: false, shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS, flagRoutes: [], flagBalancers: new BalancerSet(), flagApps: [] };
   for (let i = 0; i < argv.length; i++) {
     let flag = argv[i]!;
     let value: string | undefined;
@@ -149,6 +165,9 @@ export function parseArgs(argv: readonly string[]): CliArgs {
         break;
       case "--site":
         out.flagRoutes.push(parseSite(value));
+        break;
+      case "--app":
+        out.flagApps.push(parseAppFlag(value));
         break;
       case "--balancer-member":
         parseBalancerMember(value, out.flagBalancers);

@@ -9,6 +9,8 @@ import { compileSetEnvIf } from "./set-env-if.ts";
 import type { RouteConfig } from "./types.ts";
 import { parseChoice, parseSize, scalarText } from "./values.ts";
 import { parseListen, type ListenAddress } from "./listen.ts";
+import { parseAppsJson } from "./apps.ts";
+import type { AppConfig } from "../apps/types.ts";
 
 export interface FileConfig {
   listen?: ListenAddress;
@@ -18,9 +20,11 @@ export interface FileConfig {
   maxHeadLine?: number;
   logLevel?: "info" | "warn" | "error";
   maxHead?: number;
+  /** Supervised FastCGI apps (`"apps": { NAME: {...} }`). */
+  apps: AppConfig[];
 }
 
-const TOP_KEYS = ["listen", "document-root", "routes", "balancers", "max-head-line", "max-head", "log-level"];
+const TOP_KEYS = ["listen", "document-root", "routes", "balancers", "apps", "max-head-line", "max-head", "log-level"];
 
 /** The config file's text → a FileConfig; errors name `file` and the path inside it. */
 export function parseJsonConfig(text: string, file: string): FileConfig {
@@ -43,7 +47,7 @@ export function readJsonConfig(value: unknown, file: string): FileConfig {
   for (const k of Object.keys(doc)) {
     if (!TOP_KEYS.includes(k)) throw new ConfigError(`${file}: ${k}`, `unknown key (known: ${TOP_KEYS.join(", ")})`);
   }
-  const out: FileConfig = { routes: [], balancers: new BalancerSet() };
+  const out: FileConfig = { routes: [], balancers: new BalancerSet(), apps: [] };
   const at = (path: string) => `${file}: ${path}`;
   if (doc.listen !== undefined) out.listen = wrap(at("listen"), () => parseListen(scalarText(doc.listen)));
   if (doc["document-root"] !== undefined) {
@@ -54,6 +58,7 @@ export function readJsonConfig(value: unknown, file: string): FileConfig {
   if (doc["max-head-line"] !== undefined) out.maxHeadLine = wrap(at("max-head-line"), () => parseSize(scalarText(doc["max-head-line"])));
   if (doc["log-level"] !== undefined) out.logLevel = wrap(at("log-level"), () => parseChoice(scalarText(doc["log-level"]), ["info", "warn", "error"] as const));
   if (doc["max-head"] !== undefined) out.maxHead = wrap(at("max-head"), () => parseSize(scalarText(doc["max-head"])));
+  if (doc.apps !== undefined) out.apps = parseAppsJson(doc.apps, at("apps"));
   if (doc.balancers !== undefined) parseBalancers(doc.balancers, at("balancers"), out.balancers);
   if (doc.routes !== undefined) {
     if (!Array.isArray(doc.routes)) throw new ConfigError(at("routes"), "must be a list");

@@ -1,12 +1,21 @@
-// Parses ProxyPass targets: `fcgi://host[:port]/path` and `unix:/path/to.sock|fcgi://localhost/path`.
+// Parses ProxyPass targets: `fcgi://host[:port]/path`, `unix:/path/to.sock|fcgi://localhost/path` and
+// `app:NAME/path` (a supervised app's private socket).
 // Only configuration may name a unix socket (CVE-2021-40438: never derive it from a request).
 import { InvalidValue } from "../errors.ts";
+import { appSocketPath, checkAppName } from "./apps.ts";
 import type { RouteTarget, Target } from "./types.ts";
 
 /** Apache's default port for fcgi:// (proxy_util.c's scheme table). */
 export const FCGI_DEFAULT_PORT = 8000;
 
 export function parseTarget(text: string): Target {
+  const app = /^app:([^/]*)(\/.*)?$/i.exec(text);
+  if (app) {
+    // A supervised app (config/apps.ts): its private Unix socket, named like a unix: target to localhost.
+    const name = checkAppName(app[1]!);
+    const url = parseFcgiUrl(`fcgi://localhost${app[2] ?? ""}`, text);
+    return { kind: "fcgi", endpoint: { kind: "unix", path: appSocketPath(name) }, filenamePrefix: "proxy:fcgi://localhost", path: url.path, text, app: name };
+  }
   const bar = text.indexOf("|");
   if (/^unix:/i.test(text)) {
     if (bar < 0) throw new InvalidValue(`"${text}" needs the form unix:/path/to.sock|fcgi://localhost/path`);

@@ -34,6 +34,8 @@ export interface Target {
   readonly path: string;
   /** The target as configured, for logs and errors. */
   readonly text: string;
+  /** `app:NAME`: the supervised app whose private socket `endpoint` is. */
+  readonly app?: string;
 }
 
 /** A route to `balancer://name`: its members are configured apart. */

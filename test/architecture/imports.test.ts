@@ -24,7 +24,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   apps: ["platform", "transport", "protocol"],
   admin: ["gateway", "pool", "apps"],
   // Above the core: turn flags and files into plain values, using the core's parsers and defaults.
-  config: ["protocol", "cgi", "pool", "gateway", "site"],
+  config: ["protocol", "cgi", "pool", "gateway", "site", "apps"],
   // The embedded gateway accepts the JSON config's shape, so adapters read config too.
   adapters: ["gateway", "platform", "transport", "config", "cgi"],
   cli: ["config"],

@@ -12,7 +12,7 @@ const src = (p: string): string => path.join(root, "src", p);
 
 /** Files that only Node, Deno or Bun ever load. */
 const OTHER_RUNTIMES = [
-  src("platform/files.ts"), src("platform/site-files.ts"),
+  src("platform/files.ts"), src("platform/site-files.ts"), src("platform/processes") + path.sep,
   src("transport/node.ts"), src("transport/deno.ts"), src("transport/bun.ts"),
   src("adapters/node") + path.sep, src("adapters/deno") + path.sep, src("adapters/bun") + path.sep,
 ];

@@ -1,0 +1,196 @@
+// One supervised app: its socket (fd0) or its self-bound address, its children, their restarts and its stop.
+// A child that exits 0 recycled itself (php-cgi after PHP_FCGI_MAX_REQUESTS) and is replaced at once; a crash
+// is restarted after a backoff that doubles per crash; CRASH_LIMIT crashes within CRASH_WINDOW_MS mark the app
+// failed: its socket is closed, so its routes answer 503 (connection refused) instead of waiting.
+import { AppStartError } from "../errors.ts";
+import type { Connector } from "../transport/types.ts";
+import type { Child, ChildExit, ListeningSocket, Processes } from "../platform/processes/types.ts";
+import { appEnvironment, fillPlaceholders } from "./app-env.ts";
+import { CRASH_LIMIT, CRASH_WINDOW_MS, RESTART_BASE_MS, RESTART_MAX_MS, type AppConfig } from "./types.ts";
+
+/** Where the runner's lines go: the gateway's log. */
+export type AppLog = (level: "info" | "warn" | "error", message: string) => void;
+
+/** starting → running → (failed | stopped). */
+export type AppState = "starting" | "running" | "failed" | "stopped";
+
+/** Connections queued for children that have not accepted yet (the kernel caps it at somaxconn). */
+const BACKLOG = 511;
+/** After SIGKILL, how long to wait for the exit to be reported, ms. */
+const KILL_WAIT_MS = 2_000;
+/** socket=self: interval between connection attempts while waiting for the app, ms. */
+const PROBE_INTERVAL_MS = 50;
+
+interface Slot {
+  child: Child | null;
+  timer: ReturnType<typeof setTimeout> | null;
+}
+
+/** Supervises one app. */
+export class AppRunner {
+  readonly config: AppConfig;
+  #processes: Processes;
+  #connect: Connector;
+  #log: AppLog;
+  #env: Record<string, string>;
+  #socket: ListeningSocket | null = null;
+  #slots: Slot[] = [];
+  #crashes: number[] = [];
+  #state: AppState = "starting";
+  /** Restarts so far (recycling and crashes), for stats. */
+  restarts = 0;
+
+  constructor(config: AppConfig, processes: Processes, connect: Connector, log: AppLog, parentEnv: Readonly<Record<string, string | undefined>>) {
+    this.config = config;
+    this.#processes = processes;
+    this.#connect = connect;
+    this.#log = log;
+    this.#env = appEnvironment(config, parentEnv);
+  }
+
+  get state(): AppState {
+    return this.#state;
+  }
+
+  /** Pids of the running children. */
+  get pids(): number[] {
+    return this.#slots.flatMap((s) => (s.child ? [s.child.pid] : []));
+  }
+
+  /** Opens the socket (fd0) and starts every child; socket=self resolves once the app accepts a connection. */
+  async start(): Promise<void> {
+    const c = this.config;
+    if (c.socket === "fd0") {
+      try {
+        this.#socket = await this.#processes.listen(c.listen, BACKLOG);
+      } catch (e) {
+        throw new AppStartError(c.name, `cannot listen on ${where(c)}: ${(e as Error).message}`, { cause: e });
+      }
+    }
+    for (let i = 0; i < c.count; i++) {
+      const slot: Slot = { child: null, timer: null };
+      this.#slots.push(slot);
+      this.#spawn(slot);
+    }
+    if (c.socket === "self") {
+      try {
+        await this.#waitAccepting();
+      } catch (e) {
+        await this.stop();
+        throw e;
+      }
+    }
+    if (this.#state === "starting") this.#state = "running";
+    this.#log("info", `app ${c.name}: ${c.count} × ${c.command[0]} on ${where(c)} (socket=${c.socket})`);
+  }
+
+  #spawn(slot: Slot): void {
+    const c = this.config;
+    const [program, ...args] = c.command.map((a) => fillPlaceholders(a, c));
+    let child: Child;
+    child = this.#processes.spawn(
+      { command: program!, args, env: this.#env, cwd: c.cwd, stdinFd: this.#socket?.fd ?? null },
+      (stream, line) => this.#log(stream === "stderr" ? "warn" : "info", `app ${c.name} pid ${child.pid}: ${line}`),
+    );
+    slot.child = child;
+    void child.exited.then((exit) => this.#exited(slot, child, exit));
+  }
+
+  #exited(slot: Slot, child: Child, exit: ChildExit): void {
+    if (slot.child === child) slot.child = null;
+    if (this.#state === "stopped" || this.#state === "failed") return;
+    const c = this.config;
+    if (exit.code === 0) {
+      // Recycling itself (php-cgi after PHP_FCGI_MAX_REQUESTS): not a crash.
+      this.restarts++;
+      this.#log("info", `app ${c.name} pid ${child.pid} exited 0 (recycled): starting a new one`);
+      this.#spawn(slot);
+      return;
+    }
+    const now = Date.now();
+    this.#crashes = this.#crashes.filter((t) => now - t < CRASH_WINDOW_MS);
+    this.#crashes.push(now);
+    const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+    if (this.#crashes.length >= CRASH_LIMIT) {
+      this.#log("error", `app ${c.name} pid ${child.pid} ${how}: ${this.#crashes.length} crashes within ${CRASH_WINDOW_MS / 1000} s, giving up; its routes answer 503`);
+      void this.#fail();
+      return;
+    }
+    const delay = Math.min(RESTART_BASE_MS * 2 ** (this.#crashes.length - 1), RESTART_MAX_MS);
+    this.#log("warn", `app ${c.name} pid ${child.pid} ${how}: restarting in ${delay} ms`);
+    slot.timer = setTimeout(() => {
+      slot.timer = null;
+      if (this.#state === "running" || this.#state === "starting") {
+        this.restarts++;
+        this.#spawn(slot);
+      }
+    }, delay);
+  }
+
+  async #fail(): Promise<void> {
+    this.#state = "failed";
+    await this.#stopChildren();
+    this.#socket?.close();
+    this.#socket = null;
+  }
+
+  /** socket=self: connect until the app accepts, up to startTimeoutMs. */
+  async #waitAccepting(): Promise<void> {
+    const c = this.config;
+    const deadline = Date.now() + c.startTimeoutMs;
+    const endpoint = c.listen.kind === "unix" ? { kind: "unix" as const, path: c.listen.path } : { kind: "tcp" as const, host: c.listen.host, port: c.listen.port };
+    for (;;) {
+      if (this.#slots.every((s) => s.child === null) && this.#crashes.length > 0 && this.#slots.every((s) => s.timer === null)) {
+        throw new AppStartError(c.name, `${c.command[0]} exited before it accepted on ${where(c)}`);
+      }
+      try {
+        const conn = await this.#connect(endpoint, { timeoutMs: 1_000 });
+        conn.close();
+        return;
+      } catch {
+        if (Date.now() > deadline) throw new AppStartError(c.name, `${c.command[0]} did not accept on ${where(c)} within ${c.startTimeoutMs / 1000} s (start-timeout)`);
+        if (this.#state === "failed") throw new AppStartError(c.name, `${c.command[0]} kept crashing before it accepted on ${where(c)}`);
+        await new Promise((r) => setTimeout(r, PROBE_INTERVAL_MS));
+      }
+    }
+  }
+
+  /** Stops every child (stop signal to its process group, SIGKILL after stop-timeout) and closes the socket. */
+  async stop(): Promise<void> {
+    if (this.#state === "stopped") return;
+    this.#state = "stopped";
+    await this.#stopChildren();
+    this.#socket?.close();
+    this.#socket = null;
+  }
+
+  async #stopChildren(): Promise<void> {
+    const c = this.config;
+    for (const s of this.#slots) {
+      if (s.timer) clearTimeout(s.timer);
+      s.timer = null;
+    }
+    const running = this.#slots.flatMap((s) => (s.child ? [s.child] : []));
+    for (const child of running) child.signalGroup(c.stopSignal);
+    const all = Promise.all(running.map((child) => child.exited));
+    if (!(await within(all, c.stopTimeoutMs))) {
+      for (const child of running) if (child.signalGroup("SIGKILL")) this.#log("warn", `app ${c.name} pid ${child.pid}: no exit ${c.stopTimeoutMs / 1000} s after ${c.stopSignal}: SIGKILL`);
+      await within(all, KILL_WAIT_MS);
+    }
+    // The group's other members (a php-cgi's workers) may outlive their leader: make sure none is left.
+    for (const child of running) child.signalGroup("SIGKILL");
+  }
+}
+
+function where(c: AppConfig): string {
+  return c.listen.kind === "unix" ? c.listen.path : `${c.listen.host}:${c.listen.port}`;
+}
+
+/** Whether `p` settled within `ms`. */
+async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)));
+  const done = await Promise.race([p.then(() => true), timeout]);
+  clearTimeout(timer);
+  return done;
+}
