@@ -2,6 +2,7 @@
 // A child that exits 0 recycled itself (php-cgi after PHP_FCGI_MAX_REQUESTS) and is replaced at once; a crash
 // is restarted after a backoff that doubles per crash; CRASH_LIMIT crashes within CRASH_WINDOW_MS mark the app
 // failed: its socket is closed, so its routes answer 503 (connection refused) instead of waiting.
+import { unlinkSync } from "node:fs";
 import { AppStartError } from "../errors.ts";
 import type { Connector } from "../transport/types.ts";
 import type { Child, ChildExit, ListeningSocket, Processes } from "../platform/processes/types.ts";
@@ -37,6 +38,8 @@ export class AppRunner {
   #slots: Slot[] = [];
   #crashes: number[] = [];
   #state: AppState = "starting";
+  /** Temporary socket names used so far (Node). */
+  #generation = 0;
   /** Restarts so far (recycling and crashes), for stats. */
   restarts = 0;
 
@@ -60,7 +63,11 @@ export class AppRunner {
   /** Opens the socket (fd0) and starts every child; socket=self resolves once the app accepts a connection. */
   async start(): Promise<void> {
     const c = this.config;
-    if (c.socket === "fd0") {
+    if (c.socket === "fd0" && !this.#processes.holdsSockets && c.count > 1) {
+      throw new AppStartError(c.name, `count=${c.count} needs a runtime that holds the socket between restarts ` +
+        `(Bun or Deno); on ${this.#processes.runtime} run one process with workers of its own (children=N for php-cgi)`);
+    }
+    if (c.socket === "fd0" && this.#processes.holdsSockets) {
       try {
         this.#socket = await this.#processes.listen(c.listen, BACKLOG);
       } catch (e) {
@@ -70,7 +77,12 @@ export class AppRunner {
     for (let i = 0; i < c.count; i++) {
       const slot: Slot = { child: null, timer: null };
       this.#slots.push(slot);
-      this.#spawn(slot);
+      try {
+        await this.#start(slot);
+      } catch (e) {
+        await this.stop();
+        throw new AppStartError(c.name, `cannot listen on ${where(c)}: ${(e as Error).message}`, { cause: e });
+      }
     }
     if (c.socket === "self") {
       try {
@@ -84,27 +96,56 @@ export class AppRunner {
     this.#log("info", `app ${c.name}: ${c.count} × ${c.command[0]} on ${where(c)} (socket=${c.socket})`);
   }
 
-  #spawn(slot: Slot): void {
+  /**
+   * Starts the slot's child. fd0 where the gateway cannot hold the socket (Node): a fresh socket at a private
+   * name, the child started on it, then moved over the app's path and let go, all in this turn of the loop.
+   */
+  async #start(slot: Slot): Promise<void> {
+    const c = this.config;
+    if (c.socket !== "fd0" || this.#processes.holdsSockets || c.listen.kind !== "unix") {
+      this.#spawn(slot, this.#socket?.fd ?? null);
+      return;
+    }
+    const fresh = await this.#processes.listen({ ...c.listen, path: `${c.listen.path}.${++this.#generation}` }, BACKLOG);
+    try {
+      this.#spawn(slot, fresh.fd);
+      fresh.publish(c.listen.path);
+    } finally {
+      fresh.close();
+    }
+  }
+
+  #spawn(slot: Slot, stdinFd: number | null): void {
     const c = this.config;
     const [program, ...args] = c.command.map((a) => fillPlaceholders(a, c));
     let child: Child;
     child = this.#processes.spawn(
-      { command: program!, args, env: this.#env, cwd: c.cwd, stdinFd: this.#socket?.fd ?? null },
+      { command: program!, args, env: this.#env, cwd: c.cwd, stdinFd },
       (stream, line) => this.#log(stream === "stderr" ? "warn" : "info", `app ${c.name} pid ${child.pid}: ${line}`),
     );
     slot.child = child;
     void child.exited.then((exit) => this.#exited(slot, child, exit));
   }
 
+  #restart(slot: Slot): void {
+    this.restarts++;
+    this.#start(slot).catch((e: Error) => {
+      this.#log("error", `app ${this.config.name}: cannot start a new child: ${e.message}; its routes answer 503`);
+      void this.#fail();
+    });
+  }
+
   #exited(slot: Slot, child: Child, exit: ChildExit): void {
     if (slot.child === child) slot.child = null;
+    // Workers the leader left behind (a php-cgi's, when the master died) would keep serving its socket.
+    child.signalGroup("SIGKILL");
+    child.release();
     if (this.#state === "stopped" || this.#state === "failed") return;
     const c = this.config;
     if (exit.code === 0) {
       // Recycling itself (php-cgi after PHP_FCGI_MAX_REQUESTS): not a crash.
-      this.restarts++;
       this.#log("info", `app ${c.name} pid ${child.pid} exited 0 (recycled): starting a new one`);
-      this.#spawn(slot);
+      this.#restart(slot);
       return;
     }
     const now = Date.now();
@@ -120,18 +161,28 @@ export class AppRunner {
     this.#log("warn", `app ${c.name} pid ${child.pid} ${how}: restarting in ${delay} ms`);
     slot.timer = setTimeout(() => {
       slot.timer = null;
-      if (this.#state === "running" || this.#state === "starting") {
-        this.restarts++;
-        this.#spawn(slot);
-      }
+      if (this.#state === "running" || this.#state === "starting") this.#restart(slot);
     }, delay);
   }
 
   async #fail(): Promise<void> {
     this.#state = "failed";
     await this.#stopChildren();
+    this.#closeSocket();
+  }
+
+  /** The held socket closed, or the published one's file removed: connections are refused (503). */
+  #closeSocket(): void {
     this.#socket?.close();
     this.#socket = null;
+    const l = this.config.listen;
+    if (this.config.socket === "fd0" && l.kind === "unix") {
+      try {
+        unlinkSync(l.path);
+      } catch {
+        // not there
+      }
+    }
   }
 
   /** socket=self: connect until the app accepts, up to startTimeoutMs. */
@@ -160,8 +211,7 @@ export class AppRunner {
     if (this.#state === "stopped") return;
     this.#state = "stopped";
     await this.#stopChildren();
-    this.#socket?.close();
-    this.#socket = null;
+    this.#closeSocket();
   }
 
   async #stopChildren(): Promise<void> {
@@ -178,7 +228,10 @@ export class AppRunner {
       await within(all, KILL_WAIT_MS);
     }
     // The group's other members (a php-cgi's workers) may outlive their leader: make sure none is left.
-    for (const child of running) child.signalGroup("SIGKILL");
+    for (const child of running) {
+      child.signalGroup("SIGKILL");
+      child.release();
+    }
   }
 }
 

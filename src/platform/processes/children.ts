@@ -1,8 +1,17 @@
 // Child processes through node:child_process, which Node, Deno and Bun all run: detached (setsid), so each
 // app is the leader of its own process group and a signal to the group reaches its workers too; stdout and
 // stderr read as lines.
+//
+// No runtime exposes PR_SET_PDEATHSIG, and util-linux's `setpriv --pdeathsig` reaches only the leader (a
+// php-cgi's workers would keep serving, orphaned). So each child gets a guard: a `sh` blocked reading a pipe
+// whose other end only the gateway holds. If the gateway dies, even by kill -9, the kernel closes that end,
+// `read` returns, and the guard kills the child's whole process group. On a normal stop the gateway kills the
+// guard itself once the group is gone.
 import { spawn } from "node:child_process";
 import type { Child, ChildExit, ChildOutput, ChildSpec } from "./types.ts";
+
+/** The guard: waits for EOF on stdin (the gateway gone), then SIGKILLs process group $1. */
+const GUARD = 'read x; kill -9 "-$1" 2>/dev/null';
 
 /** Longest line kept whole; longer output is passed on in pieces of this size. */
 const MAX_LINE = 16 * 1024;
@@ -33,9 +42,18 @@ export function spawnChild(spec: ChildSpec, output: ChildOutput): Child {
   lines(child.stdout, (l) => output("stdout", l));
   lines(child.stderr, (l) => output("stderr", l));
   const pid = child.pid ?? -1;
+  const guard = pid > 0 ? startGuard(pid) : null;
   return {
     pid,
     exited,
+    release() {
+      if (guard === null) return;
+      try {
+        guard.kill("SIGKILL");
+      } catch {
+        // already gone
+      }
+    },
     // Also after the leader exited: its workers may still be in the group (a PID is not reused while it names
     // a process group), which is how a stop makes sure none is left.
     signalGroup(signal) {
@@ -48,6 +66,20 @@ export function spawnChild(spec: ChildSpec, output: ChildOutput): Child {
       }
     },
   };
+}
+
+function startGuard(pgid: number): ReturnType<typeof spawn> | null {
+  try {
+    const guard = spawn("/bin/sh", ["-c", GUARD, "proxy-fcgi-guard", String(pgid)], { stdio: ["pipe", "ignore", "ignore"], detached: true });
+    guard.on("error", () => {});
+    guard.stdin?.on("error", () => {});
+    // Neither the guard nor its pipe may keep the gateway's event loop alive.
+    guard.unref();
+    (guard.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+    return guard;
+  } catch {
+    return null;
+  }
 }
 
 function lines(stream: NodeJS.ReadableStream | null, each: (line: string) => void): void {

@@ -1,6 +1,6 @@
 // A listening socket made with libc's socket/bind/listen through a runtime's FFI (Bun, Deno): the runtime
 // never watches the descriptor, so the gateway holds it without accepting on it, and children get it as fd 0.
-import { chmodSync, unlinkSync } from "node:fs";
+import { chmodSync, renameSync, unlinkSync } from "node:fs";
 import { AF_UNIX, SO_REUSEADDR, SOCK_CLOEXEC, SOCK_STREAM, SOL_SOCKET, inetSockaddr, sockaddrPort, unixSockaddr } from "./sockaddr.ts";
 import type { ListenAddress, ListeningSocket } from "./types.ts";
 
@@ -65,16 +65,22 @@ export function libcListen(libc: Libc, address: ListenAddress, backlog: number):
     port = sockaddrPort(out);
   }
   let open = true;
+  let path = address.kind === "unix" ? address.path : null;
   return {
     fd,
     port,
+    publish(to) {
+      if (path !== null && path !== to) renameSync(path, to);
+      path = null; // the file is the children's now
+      this.close();
+    },
     close() {
       if (!open) return;
       open = false;
       libc.close(fd);
-      if (address.kind === "unix") {
+      if (path !== null) {
         try {
-          unlinkSync(address.path);
+          unlinkSync(path);
         } catch {
           // already gone
         }

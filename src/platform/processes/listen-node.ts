@@ -1,21 +1,14 @@
-// A listening socket on Node for children's fd 0: a node:net server whose accept watcher is stopped at once
-// (libuv's uv_read_stop on a listening handle stops accepting), so every connection waits in the backlog for
-// a child. Node has no FFI; this is the one internal handle method the project uses, and the apps tests
-// fail if Node ever accepts on it.
-import { chmodSync } from "node:fs";
+// A listening socket for children's fd 0 on Node. Node cannot keep a listening socket open without accepting
+// on it (libuv watches every listening handle; uv_read_stop is a no-op on one, and there is no FFI), so the
+// socket is bound at a private temporary name nobody connects to, handed to the children, and `publish`ed:
+// renamed to its real path and closed here in the same turn of the event loop, before any accept could run.
+import { chmodSync, renameSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import type { ListenAddress, ListeningSocket } from "./types.ts";
 
-interface ListeningHandle {
-  readonly fd: number;
-  readStop(): number;
-}
-
-/** Binds and listens, then stops accepting; the descriptor goes to the children. */
+/** Binds and listens; the descriptor goes to the children, then publish() gives the socket up. */
 export async function nodeListen(address: ListenAddress, backlog: number): Promise<ListeningSocket> {
-  const server: Server = createServer(() => {
-    throw new Error("the gateway accepted a connection meant for an app"); // readStop() makes this unreachable
-  });
+  const server: Server = createServer((socket) => socket.destroy()); // nobody knows the temporary name
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     const opts = address.kind === "tcp" ? { host: address.host, port: address.port, backlog, exclusive: true } : { path: address.path, backlog, exclusive: true };
@@ -24,22 +17,26 @@ export async function nodeListen(address: ListenAddress, backlog: number): Promi
       resolve();
     });
   });
-  const handle = (server as unknown as { _handle: ListeningHandle | null })._handle;
-  if (!handle || typeof handle.readStop !== "function" || typeof handle.fd !== "number" || handle.fd < 0) {
+  const fd = (server as unknown as { _handle: { fd?: number } | null })._handle?.fd;
+  if (typeof fd !== "number" || fd < 0) {
     server.close();
-    throw new Error("this Node cannot hold a listening socket for a child (no handle descriptor)");
+    throw new Error("this Node exposes no descriptor for a listening socket");
   }
-  handle.readStop();
   if (address.kind === "unix") chmodSync(address.path, address.mode);
   const info = server.address();
   let open = true;
+  const close = () => {
+    if (!open) return;
+    open = false;
+    server.close();
+  };
   return {
-    fd: handle.fd,
+    fd,
     port: typeof info === "object" && info !== null ? info.port : null,
-    close() {
-      if (!open) return;
-      open = false;
-      server.close(); // removes a Unix socket's file too
+    publish(to) {
+      if (address.kind === "unix" && to !== address.path) renameSync(address.path, to);
+      close(); // libuv unlinks the temporary name, which no longer exists
     },
+    close,
   };
 }

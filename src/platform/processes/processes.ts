@@ -12,18 +12,21 @@ export function currentProcesses(): Processes | null {
     case "node":
       return {
         runtime: "node",
+        holdsSockets: false,
         listen: async (address, backlog) => (await import("./listen-node.ts")).nodeListen(address, backlog),
         spawn: spawnChild,
       };
     case "bun":
       return {
         runtime: "bun",
+        holdsSockets: true,
         listen: async (address, backlog) => libcListen(await (await import("./libc-bun.ts")).bunLibc(), address, backlog),
         spawn: spawnChild,
       };
     case "deno":
       return {
         runtime: "deno",
+        holdsSockets: true,
         listen: async (address, backlog) => libcListen((await import("./libc-deno.ts")).denoLibc(), address, backlog),
         spawn: spawnChild,
       };
