@@ -93,7 +93,7 @@ export class AppRunner {
       }
     }
     if (this.#state === "starting") this.#state = "running";
-    this.#log("info", `app ${c.name}: ${c.count} × ${c.command[0]} on ${where(c)} (socket=${c.socket})`);
+    this.#log("info", `app ${c.name}: ${c.count} × ${c.command[0]} on ${where(c)} (socket=${c.socket}, pid ${this.pids.join(" ")})`);
   }
 
   /**

@@ -5,6 +5,7 @@ import type { BalancerConfig, GatewayConfig, MemberConfig, PoolKeys, RouteConfig
 import { endpointKey, endpointText } from "../pool/endpoint.ts";
 import { BackendPool, type PoolOptions, type PoolPlatform, type PoolStats } from "../pool/backend-pool.ts";
 import type { Platform } from "../platform/types.ts";
+import { appConnector } from "./app-connector.ts";
 import { Balancer } from "../pool/balancer/balancer.ts";
 import { Member } from "../pool/balancer/member.ts";
 import { HealthChecker, type CheckedMember } from "../pool/health/health-checker.ts";
@@ -104,7 +105,8 @@ export class Backends {
     if (!this.#persistent) options = { ...options, reuse: false, probe: false };
     const known = this.#pools.get(key);
     if (!known) {
-      const pool = new BackendPool(target.endpoint, this.#platform, options, (m) => this.#warn({ backend: target.text }, m));
+      const platform = target.app === undefined ? this.#platform : { ...this.#platform, connector: appConnector(this.#platform.connector) };
+      const pool = new BackendPool(target.endpoint, platform, options, (m) => this.#warn({ backend: target.text }, m));
       this.#pools.set(key, { pool, where });
       return pool;
     }

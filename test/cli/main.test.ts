@@ -2,52 +2,14 @@
 // that `npm start` serves with no routes, --proxy-pass, and a clean exit on SIGTERM.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import process from "node:process";
 import { echoHandler, type EchoBody } from "../backends/echo.ts";
 import { runtime, sleep, startBackend } from "../helpers/harness.ts";
+import { runGateway } from "../helpers/gateway-process.ts";
 import { scriptedHandler } from "../backends/scripted.ts";
 import { createServer, type AddressInfo } from "node:net";
 import { readFileSync } from "node:fs";
 
-const main = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
-
-function command(args: string[]): [string, string[]] {
-  if (runtime === "deno") return [process.execPath, ["run", "-A", main, ...args]];
-  if (runtime === "bun") return [process.execPath, [main, ...args]];
-  return [process.execPath, ["--import", "tsx", main, ...args]];
-}
-
-interface Proc { out: string; err: string; code: number | null; kill(sig: NodeJS.Signals): void; exited: Promise<number | null>; lines(re: RegExp): Promise<RegExpMatchArray> }
-
-function run(args: string[]): Proc {
-  const [cmd, argv] = command(args);
-  const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "pipe"] });
-  const p: Proc = {
-    out: "",
-    err: "",
-    code: null,
-    kill: (sig) => child.kill(sig),
-    exited: new Promise((resolve) => child.on("exit", (code) => { p.code = code; resolve(code); })),
-    lines: (re) => new Promise((resolve, reject) => {
-      const check = () => {
-        const m = p.err.match(re);
-        if (m) {
-          clearTimeout(timer);
-          child.stderr.off("data", check);
-          resolve(m);
-        }
-      };
-      const timer = setTimeout(() => reject(new Error(`no line matching ${re} in:\n${p.err}`)), 15_000);
-      child.stderr.on("data", check);
-      check();
-    }),
-  };
-  child.stdout.on("data", (d) => { p.out += d; });
-  child.stderr.on("data", (d) => { p.err += d; });
-  return p;
-}
+const run = runGateway;
 
 describe(`the CLI on ${runtime}`, () => {
   it("--help prints usage and exits 0", async () => {
