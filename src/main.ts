@@ -9,7 +9,7 @@ import { parseArgs, USAGE } from "./cli/args.ts";
 import { AppStartError, ConfigError, ListenError } from "./errors.ts";
 import { Apps } from "./apps/apps.ts";
 import type { AppConfig } from "./apps/types.ts";
-import { appRuntimeDir, checkAppTargets, checkUniqueApps } from "./config/apps.ts";
+import { IMPLICIT_FPM_APP, appRuntimeDir, checkAppTargets, checkUniqueApps, implicitFpmApp } from "./config/apps.ts";
 import { lazyConnector } from "./platform/connector.ts";
 import { buildGatewayConfig, type ConfigWarn } from "./config/gateway-config.ts";
 import { parseJsonConfig, type FileConfig } from "./config/json.ts";
@@ -58,6 +58,11 @@ async function main(argv: readonly string[]): Promise<number> {
       warn,
     });
     const appConfigs = [...args.flagApps, ...(file?.apps ?? [])];
+    // `--site "/ ROOT php-fpm"` starts a php-fpm of its own unless an app of that name is configured.
+    const targets = [...config.routes.map((r) => r.target), ...config.balancers.flatMap((b) => b.members.map((m) => m.target))];
+    if (targets.some((t) => t.kind === "fcgi" && t.app === IMPLICIT_FPM_APP) && !appConfigs.some((a) => a.name === IMPLICIT_FPM_APP)) {
+      appConfigs.push(implicitFpmApp());
+    }
     checkApps(config, appConfigs);
     // Apps first: their sockets exist before the first request is routed to them.
     apps = appConfigs.length > 0 ? await startApps(appConfigs, log) : undefined;

@@ -7,6 +7,7 @@ import { AppStartError } from "../errors.ts";
 import type { Connector } from "../transport/types.ts";
 import type { Child, ChildExit, ListeningSocket, Processes } from "../platform/processes/types.ts";
 import { appEnvironment, fillPlaceholders } from "./app-env.ts";
+import { phpFpmCommand } from "./php-fpm.ts";
 import { CRASH_LIMIT, CRASH_WINDOW_MS, RESTART_BASE_MS, RESTART_MAX_MS, type AppConfig } from "./types.ts";
 
 /** Where the runner's lines go: the gateway's log. */
@@ -17,6 +18,8 @@ export type AppState = "starting" | "running" | "failed" | "stopped";
 
 /** Connections queued for children that have not accepted yet (the kernel caps it at somaxconn). */
 const BACKLOG = 511;
+/** php-fpm's own log lines that report, not warn ("[date] NOTICE: ready to handle connections"). */
+const NOTICE = /^\[[^\]]*\] (NOTICE|DEBUG): /;
 /** After SIGKILL, how long to wait for the exit to be reported, ms. */
 const KILL_WAIT_MS = 2_000;
 /** socket=self: interval between connection attempts while waiting for the app, ms. */
@@ -34,6 +37,9 @@ export class AppRunner {
   #connect: Connector;
   #log: AppLog;
   #env: Record<string, string>;
+  #parentEnv: Readonly<Record<string, string | undefined>>;
+  /** The command line as started (placeholders filled; for php-fpm, the one that runs the written pool). */
+  #argv: string[] = [];
   #socket: ListeningSocket | null = null;
   #slots: Slot[] = [];
   #crashes: number[] = [];
@@ -49,6 +55,7 @@ export class AppRunner {
     this.#connect = connect;
     this.#log = log;
     this.#env = appEnvironment(config, parentEnv);
+    this.#parentEnv = parentEnv;
   }
 
   get state(): AppState {
@@ -63,6 +70,12 @@ export class AppRunner {
   /** Opens the socket (fd0) and starts every child; socket=self resolves once the app accepts a connection. */
   async start(): Promise<void> {
     const c = this.config;
+    if (c.kind === "php-fpm") {
+      const dir = c.listen.kind === "unix" ? c.listen.path.slice(0, c.listen.path.lastIndexOf("/")) : ".";
+      this.#argv = phpFpmCommand(c, dir, this.#parentEnv, globalThis.process?.getuid?.() === 0);
+    } else {
+      this.#argv = c.command.map((a) => fillPlaceholders(a, c));
+    }
     if (c.socket === "fd0" && !this.#processes.holdsSockets && c.count > 1) {
       throw new AppStartError(c.name, `count=${c.count} needs a runtime that holds the socket between restarts ` +
         `(Bun or Deno); on ${this.#processes.runtime} run one process with workers of its own (children=N for php-cgi)`);
@@ -93,7 +106,7 @@ export class AppRunner {
       }
     }
     if (this.#state === "starting") this.#state = "running";
-    this.#log("info", `app ${c.name}: ${c.count} × ${c.command[0]} on ${where(c)} (socket=${c.socket}, pid ${this.pids.join(" ")})`);
+    this.#log("info", `app ${c.name}: ${c.count} × ${this.#argv[0]} on ${where(c)} (socket=${c.socket}, pid ${this.pids.join(" ")})`);
   }
 
   /**
@@ -117,11 +130,11 @@ export class AppRunner {
 
   #spawn(slot: Slot, stdinFd: number | null): void {
     const c = this.config;
-    const [program, ...args] = c.command.map((a) => fillPlaceholders(a, c));
+    const [program, ...args] = this.#argv;
     let child: Child;
     child = this.#processes.spawn(
       { command: program!, args, env: this.#env, cwd: c.cwd, stdinFd },
-      (stream, line) => this.#log(stream === "stderr" ? "warn" : "info", `app ${c.name} pid ${child.pid}: ${line}`),
+      (stream, line) => this.#log(stream === "stderr" && !NOTICE.test(line) ? "warn" : "info", `app ${c.name} pid ${child.pid}: ${line}`),
     );
     slot.child = child;
     void child.exited.then((exit) => this.#exited(slot, child, exit));
@@ -192,15 +205,15 @@ export class AppRunner {
     const endpoint = c.listen.kind === "unix" ? { kind: "unix" as const, path: c.listen.path } : { kind: "tcp" as const, host: c.listen.host, port: c.listen.port };
     for (;;) {
       if (this.#slots.every((s) => s.child === null) && this.#crashes.length > 0 && this.#slots.every((s) => s.timer === null)) {
-        throw new AppStartError(c.name, `${c.command[0]} exited before it accepted on ${where(c)}`);
+        throw new AppStartError(c.name, `${this.#argv[0]} exited before it accepted on ${where(c)}`);
       }
       try {
         const conn = await this.#connect(endpoint, { timeoutMs: 1_000 });
         conn.close();
         return;
       } catch {
-        if (Date.now() > deadline) throw new AppStartError(c.name, `${c.command[0]} did not accept on ${where(c)} within ${c.startTimeoutMs / 1000} s (start-timeout)`);
-        if (this.#state === "failed") throw new AppStartError(c.name, `${c.command[0]} kept crashing before it accepted on ${where(c)}`);
+        if (Date.now() > deadline) throw new AppStartError(c.name, `${this.#argv[0]} did not accept on ${where(c)} within ${c.startTimeoutMs / 1000} s (start-timeout)`);
+        if (this.#state === "failed") throw new AppStartError(c.name, `${this.#argv[0]} kept crashing before it accepted on ${where(c)}`);
         await new Promise((r) => setTimeout(r, PROBE_INTERVAL_MS));
       }
     }

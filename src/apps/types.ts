@@ -8,9 +8,25 @@ import type { ListenAddress } from "../platform/processes/types.ts";
  */
 export type SocketMode = "fd0" | "self";
 
+/** `command`: any FastCGI program; `php-fpm`: php-fpm with a pool configuration the gateway writes (php-fpm.ts). */
+export type AppKind = "command" | "php-fpm";
+
+/** The pool settings of a `php-fpm` app. */
+export interface FpmPool {
+  /** pm.max_children; null: twice the machine's cores, at least 2. */
+  readonly maxChildren: number | null;
+  /** The pool's user and group when the gateway runs as root (php-fpm refuses to run PHP as root otherwise). */
+  readonly user: string;
+  readonly group: string;
+}
+
 export interface AppConfig {
   readonly name: string;
-  /** The program and its arguments; `{socket}` and `{name}` are filled in at start. */
+  readonly kind: AppKind;
+  /** kind php-fpm: its pool; null otherwise. */
+  readonly fpm: FpmPool | null;
+  /** The program and its arguments; `{socket}` and `{name}` are filled in at start. Empty for a php-fpm app that
+   * lets the gateway find php-fpm on the PATH. */
   readonly command: readonly string[];
   readonly socket: SocketMode;
   /** Where it listens (a private Unix socket unless configured otherwise). */

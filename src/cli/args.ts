@@ -61,8 +61,8 @@ Options:
                            or app:NAME/path (an --app)
   --site "URL-PATH ROOT BACKEND [key=value ...]"
                            a PHP site: static files from ROOT, scripts (.php) to BACKEND
-                           (fcgi://host:port, unix:/path|fcgi://localhost, balancer://NAME, or none
-                           for static files only); repeatable, shares the first-match order with
+                           (fcgi://host:port, unix:/path|fcgi://localhost, balancer://NAME, app:NAME,
+                           php-fpm to start one for it, or none for static files only); repeatable, shares the first-match order with
                            --proxy-pass. The route keys apply, and the site keys:
                                  try-files={path},{path}/index.php,/index.php (last: fallback or =CODE)
                                  index=index.php,index.html|off split=.php hide=GLOB,...
@@ -77,6 +77,8 @@ Options:
                                  stop-timeout=SECONDS (10) start-timeout=SECONDS (10)
                                  max-requests=N (PHP_FCGI_MAX_REQUESTS) children=N (PHP_FCGI_CHILDREN)
                                  mode=0600 (the socket file's mode)
+                                 kind=php-fpm (no command needed: php-fpm with a pool the gateway
+                                 writes; children=N is pm.max_children; user= group= as root)
   --balancer-member "balancer://NAME URL [key=value ...]"
                            a member of balancer NAME, in Apache BalancerMember syntax; repeatable
                            keys: the pool keys, loadfactor=1..100 route=NAME redirect=ROUTE

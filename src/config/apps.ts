@@ -8,7 +8,7 @@
 // is quoted 'like this' or "like this". Every app listens on a private Unix socket, APP_DIR/NAME.sock, which a
 // route names as `app:NAME` (config/target.ts), so no address is written twice.
 import { ConfigError, InvalidValue } from "../errors.ts";
-import type { AppConfig, SocketMode } from "../apps/types.ts";
+import type { AppConfig, AppKind, SocketMode } from "../apps/types.ts";
 import { DEFAULT_ENV_ALLOW } from "../apps/app-env.ts";
 import { parseChoice, parseCount, parseDuration, scalarText } from "./values.ts";
 
@@ -16,7 +16,9 @@ import { parseChoice, parseCount, parseDuration, scalarText } from "./values.ts"
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 /** Signals an app may ask to be stopped with. */
 const STOP_SIGNALS = ["SIGTERM", "SIGQUIT", "SIGINT", "SIGHUP", "SIGUSR1", "SIGUSR2"] as const;
-const KEYS = ["socket", "count", "env", "env-allow", "cwd", "stop-signal", "stop-timeout", "start-timeout", "max-requests", "children", "mode"];
+const KEYS = ["kind", "socket", "count", "env", "env-allow", "cwd", "stop-signal", "stop-timeout", "start-timeout", "max-requests", "children", "mode", "user", "group"];
+/** The name `--site "/ ROOT php-fpm"` gives the php-fpm app it starts when no app of that name is configured. */
+export const IMPLICIT_FPM_APP = "php-fpm";
 
 type Env = { readonly [k: string]: string | undefined };
 const processEnv = (): Env => (globalThis as { process?: { env?: Env } }).process?.env ?? {};
@@ -71,7 +73,11 @@ export function splitWords(text: string): string[] {
 }
 
 interface Draft {
-  socket: SocketMode;
+  kind: AppKind;
+  socket: SocketMode | null;
+  stopSignalSet: boolean;
+  user: string;
+  group: string;
   count: number;
   env: Array<readonly [string, string]>;
   envAllow: string[];
@@ -86,7 +92,11 @@ interface Draft {
 
 function draft(): Draft {
   return {
-    socket: "fd0",
+    kind: "command",
+    socket: null,
+    stopSignalSet: false,
+    user: "www-data",
+    group: "www-data",
     count: 1,
     env: [],
     envAllow: [...DEFAULT_ENV_ALLOW],
@@ -102,7 +112,10 @@ function draft(): Draft {
 
 function applyKey(d: Draft, key: string, value: string): void {
   switch (key) {
+    case "kind": d.kind = parseChoice(value, ["command", "php-fpm"] as const); break;
     case "socket": d.socket = parseChoice(value, ["fd0", "self"] as const); break;
+    case "user": d.user = value; break;
+    case "group": d.group = value; break;
     case "count": d.count = parseCount(value, 1, 256); break;
     case "env": {
       const eq = value.indexOf("=");
@@ -115,7 +128,7 @@ function applyKey(d: Draft, key: string, value: string): void {
       if (!value.startsWith("/")) throw new InvalidValue(`"${value}" must be an absolute path`);
       d.cwd = value;
       break;
-    case "stop-signal": d.stopSignal = parseChoice(value.toUpperCase().startsWith("SIG") ? value.toUpperCase() : `SIG${value.toUpperCase()}`, STOP_SIGNALS); break;
+    case "stop-signal": d.stopSignalSet = true; d.stopSignal = parseChoice(value.toUpperCase().startsWith("SIG") ? value.toUpperCase() : `SIG${value.toUpperCase()}`, STOP_SIGNALS); break;
     case "stop-timeout": d.stopTimeoutMs = parseDuration(value, "s"); break;
     case "start-timeout": d.startTimeoutMs = parseDuration(value, "s"); break;
     case "max-requests": d.maxRequests = parseCount(value, 0); break;
@@ -130,25 +143,36 @@ function applyKey(d: Draft, key: string, value: string): void {
 }
 
 function finish(name: string, command: readonly string[], d: Draft, where: string, dir: string): AppConfig {
-  if (command.length === 0 || command[0] === "") throw new ConfigError(where, "needs a command");
-  if (d.socket === "self" && d.count > 1) {
+  const fpm = d.kind === "php-fpm";
+  if (!fpm && (command.length === 0 || command[0] === "")) throw new ConfigError(where, "needs a command");
+  if (fpm && d.socket === "fd0") throw new ConfigError(where, "php-fpm binds its own socket: kind=php-fpm is socket=self");
+  const socket: SocketMode = fpm ? "self" : d.socket ?? "fd0";
+  if (socket === "self" && d.count > 1) {
     throw new ConfigError(where, "count applies to socket=fd0 (children sharing one socket); a self-bound app binds its address once");
   }
   return {
     name,
+    kind: d.kind,
+    // php-fpm's pool size is pm.max_children, not PHP_FCGI_CHILDREN; its graceful stop is SIGQUIT.
+    fpm: fpm ? { maxChildren: d.children, user: d.user, group: d.group } : null,
     command,
-    socket: d.socket,
+    socket,
     listen: { kind: "unix", path: appSocketPath(name, dir), mode: d.mode },
     count: d.count,
     env: d.env,
     envAllow: d.envAllow,
     cwd: d.cwd,
-    stopSignal: d.stopSignal,
+    stopSignal: fpm && !d.stopSignalSet ? "SIGQUIT" : d.stopSignal,
     stopTimeoutMs: d.stopTimeoutMs,
     startTimeoutMs: d.startTimeoutMs,
     maxRequests: d.maxRequests,
-    children: d.children,
+    children: fpm ? null : d.children,
   };
+}
+
+/** The php-fpm app a `php-fpm` BACKEND starts when none named IMPLICIT_FPM_APP is configured: every default. */
+export function implicitFpmApp(dir: string = appRuntimeDir()): AppConfig {
+  return finish(IMPLICIT_FPM_APP, [], { ...draft(), kind: "php-fpm" }, `--site BACKEND ${IMPLICIT_FPM_APP}`, dir);
 }
 
 /** `--app "NAME [key=value ...] -- COMMAND [ARG ...]"`. */
@@ -160,7 +184,9 @@ export function parseAppFlag(value: string, dir: string = appRuntimeDir()): AppC
   } catch (e) {
     throw ConfigError.at(where, e);
   }
-  const sep = words.indexOf("--");
+  let sep = words.indexOf("--");
+  // kind=php-fpm needs no command: the gateway finds php-fpm.
+  if (sep < 0 && words.slice(1).some((w) => /^kind=php-fpm$/i.test(w))) sep = words.length;
   if (sep < 1) throw new ConfigError(where, 'needs the form "NAME [key=value ...] -- COMMAND [ARG ...]"');
   const name = wrap(where, () => checkAppName(words[0]!));
   const d = draft();
@@ -181,8 +207,8 @@ export function parseAppsJson(raw: unknown, where: string, dir: string = appRunt
     wrap(at, () => checkAppName(name));
     if (typeof spec !== "object" || spec === null || Array.isArray(spec)) throw new ConfigError(at, "must be an object with a command");
     const s = spec as Record<string, unknown>;
-    const command = s.command;
-    if (!Array.isArray(command) || command.length === 0 || !command.every((w) => typeof w === "string")) {
+    const command = s.command ?? (s.kind === "php-fpm" ? [] : undefined);
+    if (!Array.isArray(command) || (command.length === 0 && s.kind !== "php-fpm") || !command.every((w) => typeof w === "string")) {
       throw new ConfigError(`${at}.command`, 'required, a list of strings such as ["php-cgi8.2"]');
     }
     const d = draft();

@@ -48,7 +48,9 @@ export function buildSite(
   if (!prefix.startsWith("/")) throw new ConfigError(where, `path "${prefix}" must start with "/"`);
   try {
     const root = absoluteRoot(rootText, cwd);
-    const target: RouteTarget = backendText.toLowerCase() === "none" ? { kind: "none", text: "none" } : parseRouteTarget(backendText);
+    const backend = backendText.toLowerCase();
+    // `php-fpm`: the site's own php-fpm, started by the gateway (config/apps.ts IMPLICIT_FPM_APP).
+    const target: RouteTarget = backend === "none" ? { kind: "none", text: "none" } : parseRouteTarget(backend === "php-fpm" ? "app:php-fpm" : backendText);
     if (target.kind === "fcgi" && target.path !== "" && target.path !== "/") {
       throw new InvalidValue(`the backend ${target.text} has a path; a site's scripts are found under its root (${root}): write ${target.text.slice(0, target.text.length - target.path.length)}`);
     }

@@ -5,6 +5,9 @@ import { appRuntimeDir, appSocketPath, parseAppFlag, parseAppsJson, splitWords }
 import { parseTarget } from "../../src/config/target.ts";
 import { appEnvironment, fillPlaceholders } from "../../src/apps/app-env.ts";
 import { readJsonConfig } from "../../src/config/json.ts";
+import { fpmPoolConfig } from "../../src/apps/php-fpm.ts";
+import { implicitFpmApp } from "../../src/config/apps.ts";
+import { parseSite } from "../../src/config/site.ts";
 import { parseArgs } from "../../src/cli/args.ts";
 
 describe("--app", () => {
@@ -84,5 +87,39 @@ describe("an app's environment", () => {
     const env = appEnvironment(a, { PATH: "/bin", SECRET: "no", KEEP: "yes", LANG: "C.UTF-8" });
     assert.deepEqual(env, { PATH: "/bin", LANG: "C.UTF-8", KEEP: "yes", SOCK: "/run/x/php.sock", WHO: "php", PHP_FCGI_MAX_REQUESTS: "100", PHP_FCGI_CHILDREN: "4" });
     assert.equal(fillPlaceholders("--listen={socket} {port}", a), "--listen=/run/x/php.sock {port}");
+  });
+});
+
+describe("kind=php-fpm", () => {
+  it("needs no command, binds its own socket, stops with SIGQUIT, and sizes its pool from children", () => {
+    const a = parseAppFlag("fpm kind=php-fpm children=3 max-requests=200 env=APP_ENV=prod user=web group=web", "/run/x");
+    assert.equal(a.kind, "php-fpm");
+    assert.deepEqual(a.command, []);
+    assert.equal(a.socket, "self");
+    assert.equal(a.stopSignal, "SIGQUIT");
+    assert.deepEqual(a.fpm, { maxChildren: 3, user: "web", group: "web" });
+    assert.equal(a.children, null); // not PHP_FCGI_CHILDREN
+    assert.throws(() => parseAppFlag("fpm kind=php-fpm socket=fd0"), /kind=php-fpm is socket=self/);
+    const conf = fpmPoolConfig(a, "/run/x/fpm-fpm.log", true);
+    for (const line of ["listen = /run/x/fpm.sock", "listen.mode = 0600", "user = web", "pm.max_children = 3", "pm.max_requests = 200",
+      "clear_env = yes", "env[APP_ENV] = prod", "security.limit_extensions = .php", "catch_workers_output = yes", "process_control_timeout = 9s",
+      "ping.path = /fpm-ping", "pm.status_path = /fpm-status", "daemonize = no"]) {
+      assert.ok(conf.split("\n").includes(line), `${line} in:\n${conf}`);
+    }
+    assert.ok(!fpmPoolConfig(a, "/l", false).includes("user ="), "no user line when the gateway is not root");
+  });
+
+  it("is what a site's BACKEND php-fpm names: app:php-fpm, which the CLI defines with every default when absent", () => {
+    const site = parseSite("/ /srv/app php-fpm");
+    assert.equal(site.target.kind === "fcgi" && site.target.app, "php-fpm");
+    const a = implicitFpmApp("/run/x");
+    assert.equal(a.name, "php-fpm");
+    assert.equal(a.kind, "php-fpm");
+    assert.equal(a.fpm!.maxChildren, null);
+  });
+
+  it("reads from JSON without a command", () => {
+    const file = readJsonConfig({ apps: { fpm: { kind: "php-fpm", children: 5 } } }, "c.json");
+    assert.equal(file.apps[0]!.fpm!.maxChildren, 5);
   });
 });

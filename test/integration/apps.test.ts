@@ -3,7 +3,7 @@
 // is killed with SIGKILL. On the runtime running the tests.
 import { describe, it, after } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { describeWithBackend } from "../helpers/backend-suite.ts";
@@ -14,6 +14,8 @@ import { PHP_CGI, phpCgiMissing } from "../helpers/script-backends.ts";
 import { PHP_FPM_BINARY, phpFpmMissing } from "../helpers/php-fpm.ts";
 
 const dir = makeTempDir("apps");
+// php-fpm's workers run as www-data when the tests run as root: they must reach the site.
+chmodSync(dir, 0o755);
 after(() => removeDir(dir));
 const root = join(dir, "www");
 const runtimeDirs = join(dir, "run");
@@ -273,6 +275,21 @@ describeWithBackend(`supervised php-fpm binding its own socket (${runtime})`, ph
     assert.match(p.err, /info stopped/);
     assert.deepEqual(groupMembers([master]), []);
     assert.deepEqual(guardsFor([master]), []);
+  });
+
+  it('one command: --site "/ ROOT php-fpm" finds php-fpm, writes its pool, serves the site and stops it', async () => {
+    const { p, base, runDir } = await start(["--site", `/ ${root} php-fpm`], "implicit");
+    const r = await getJson(`${base}/env.php`);
+    assert.equal(r.status, 200, p.err);
+    assert.equal(r.body!.secret, false, "clear_env: the gateway's environment stays out of PHP");
+    assert.equal(r.body!.script, join(root, "env.php"));
+    const conf = readFileSync(join(runDir, "php-fpm-fpm.conf"), "utf8");
+    assert.match(conf, /^security\.limit_extensions = \.php$/m);
+    const master = Number((await p.lines(/app php-fpm: 1 × \S*php-fpm\S* on \S+ \(socket=self, pid (\d+)\)/))[1]);
+    assert.match(p.err, /info app php-fpm pid \d+: \[[^\]]+\] NOTICE: ready to handle connections/);
+    await stop(p);
+    assert.deepEqual(groupMembers([master]), []);
+    assert.equal(existsSync(runDir), false);
   });
 });
 
