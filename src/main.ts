@@ -9,7 +9,8 @@ import { parseArgs, USAGE } from "./cli/args.ts";
 import { AppStartError, ConfigError, ListenError } from "./errors.ts";
 import { Apps } from "./apps/apps.ts";
 import type { AppConfig } from "./apps/types.ts";
-import { IMPLICIT_FPM_APP, appRuntimeDir, checkAppTargets, checkUniqueApps, implicitFpmApp } from "./config/apps.ts";
+import { IMPLICIT_FPM_APP, appRuntimeDir, checkAppTargets, checkUniqueApps, implicitFpmApp, sizeAppPools } from "./config/apps.ts";
+import { availableParallelism } from "node:os";
 import { lazyConnector } from "./platform/connector.ts";
 import { buildGatewayConfig, type ConfigWarn } from "./config/gateway-config.ts";
 import { parseJsonConfig, type FileConfig } from "./config/json.ts";
@@ -47,7 +48,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 
   try {
-    const config: GatewayConfig = buildGatewayConfig({
+    let config: GatewayConfig = buildGatewayConfig({
       flagRoutes,
       flagBalancers: args.flagBalancers,
       ...(args.logLevel ? { logLevel: args.logLevel } : {}),
@@ -64,6 +65,7 @@ async function main(argv: readonly string[]): Promise<number> {
       appConfigs.push(implicitFpmApp());
     }
     checkApps(config, appConfigs);
+    config = sizeAppPools(config, appConfigs, availableParallelism());
     // Apps first: their sockets exist before the first request is routed to them.
     apps = appConfigs.length > 0 ? await startApps(appConfigs, log) : undefined;
     warnMissingSockets(config, existsSync, warn);

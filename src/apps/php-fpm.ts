@@ -5,7 +5,7 @@
 import { accessSync, constants, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { AppStartError } from "../errors.ts";
-import type { AppConfig } from "./types.ts";
+import { appConcurrency, type AppConfig } from "./types.ts";
 
 /** Where php-fpm is looked for, after the PATH's directories. */
 const EXTRA_DIRS = ["/usr/sbin", "/usr/local/sbin", "/sbin"];
@@ -41,7 +41,7 @@ function ini(value: string): string {
 export function fpmPoolConfig(app: AppConfig, logFile: string, asRoot: boolean): string {
   const pool = app.fpm!;
   const socket = app.listen.kind === "unix" ? app.listen.path : `${app.listen.host}:${app.listen.port}`;
-  const max = pool.maxChildren ?? Math.max(2, 2 * availableParallelism());
+  const max = appConcurrency(app, availableParallelism());
   // php-fpm lets running requests finish on SIGQUIT for this long; the gateway's SIGKILL comes later.
   const graceS = Math.max(1, Math.floor(app.stopTimeoutMs / 1000) - 1);
   const lines = [

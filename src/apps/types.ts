@@ -57,3 +57,12 @@ export const CRASH_LIMIT = 5;
 /** First restart delay after a crash, doubled per crash up to RESTART_MAX_MS, ms. */
 export const RESTART_BASE_MS = 250;
 export const RESTART_MAX_MS = 30_000;
+
+/**
+ * How many requests the app serves at once: a php-fpm pool's pm.max_children (default twice the cores, at
+ * least 2), else `count` processes × their PHP_FCGI_CHILDREN workers (one when unset).
+ */
+export function appConcurrency(app: AppConfig, cores: number): number {
+  if (app.kind === "php-fpm") return app.fpm?.maxChildren ?? Math.max(2, 2 * cores);
+  return app.count * Math.max(1, app.children ?? 1);
+}

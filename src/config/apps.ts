@@ -8,7 +8,9 @@
 // is quoted 'like this' or "like this". Every app listens on a private Unix socket, APP_DIR/NAME.sock, which a
 // route names as `app:NAME` (config/target.ts), so no address is written twice.
 import { ConfigError, InvalidValue } from "../errors.ts";
-import type { AppConfig, AppKind, SocketMode } from "../apps/types.ts";
+import { appConcurrency, type AppConfig, type AppKind, type SocketMode } from "../apps/types.ts";
+import type { GatewayConfig, PoolKeys } from "./types.ts";
+import type { PoolOptions } from "../pool/backend-pool.ts";
 import { DEFAULT_ENV_ALLOW } from "../apps/app-env.ts";
 import { parseChoice, parseCount, parseDuration, scalarText } from "./values.ts";
 
@@ -252,4 +254,27 @@ function wrap<T>(where: string, f: () => T): T {
   } catch (e) {
     throw ConfigError.at(where, e);
   }
+}
+
+/**
+ * Routes and members that name an app get a pool sized to it unless their keys say otherwise: `max` = what
+ * the app serves at once (appConcurrency), `smax` one below it, so idle pooled connections never pin every
+ * PHP worker (the README's pool rule, smax < pm.max_children), the rule made the default.
+ */
+export function sizeAppPools(config: GatewayConfig, apps: readonly AppConfig[], cores: number): GatewayConfig {
+  const sized = (app: string | undefined, pool: PoolOptions, keys: PoolKeys): PoolOptions => {
+    const a = app === undefined ? undefined : apps.find((x) => x.name === app);
+    if (a === undefined) return pool;
+    const n = appConcurrency(a, cores);
+    const written = (k: string) => keys.some((w) => w.key === k);
+    return { ...pool, ...(written("max") ? {} : { max: n }), ...(written("smax") ? {} : { smax: n > 1 ? n - 1 : 1 }) };
+  };
+  return {
+    ...config,
+    routes: config.routes.map((r) => (r.target.kind === "fcgi" && r.target.app !== undefined ? { ...r, pool: sized(r.target.app, r.pool, r.poolKeys) } : r)),
+    balancers: config.balancers.map((b) => ({
+      ...b,
+      members: b.members.map((m) => (m.target.app !== undefined ? { ...m, pool: sized(m.target.app, m.pool, m.poolKeys) } : m)),
+    })),
+  };
 }

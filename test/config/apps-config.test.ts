@@ -6,7 +6,10 @@ import { parseTarget } from "../../src/config/target.ts";
 import { appEnvironment, fillPlaceholders } from "../../src/apps/app-env.ts";
 import { readJsonConfig } from "../../src/config/json.ts";
 import { fpmPoolConfig } from "../../src/apps/php-fpm.ts";
-import { implicitFpmApp } from "../../src/config/apps.ts";
+import { implicitFpmApp, sizeAppPools } from "../../src/config/apps.ts";
+import { buildGatewayConfig } from "../../src/config/gateway-config.ts";
+import { configFromJson } from "../../src/config/from-json.ts";
+import { parseProxyPass } from "../../src/config/proxy-pass.ts";
 import { parseSite } from "../../src/config/site.ts";
 import { parseArgs } from "../../src/cli/args.ts";
 
@@ -121,5 +124,28 @@ describe("kind=php-fpm", () => {
   it("reads from JSON without a command", () => {
     const file = readJsonConfig({ apps: { fpm: { kind: "php-fpm", children: 5 } } }, "c.json");
     assert.equal(file.apps[0]!.fpm!.maxChildren, 5);
+  });
+});
+
+describe("pools of routes that name an app", () => {
+  it("are sized to what the app serves at once, smax one below, unless the route writes max or smax", () => {
+    const config = buildGatewayConfig({ flagRoutes: [
+      parseProxyPass("/a/ app:cgi/srv/"),
+      parseProxyPass("/b/ app:fpm/srv/ smax=1"),
+      parseProxyPass("/c/ fcgi://127.0.0.1:9000/srv/"),
+    ] });
+    const apps = [parseAppFlag("cgi count=2 children=3 -- php-cgi", "/run/x"), parseAppFlag("fpm kind=php-fpm", "/run/x")];
+    const sized = sizeAppPools(config, apps, 4);
+    assert.deepEqual([sized.routes[0]!.pool.max, sized.routes[0]!.pool.smax], [6, 5]);
+    assert.deepEqual([sized.routes[1]!.pool.max, sized.routes[1]!.pool.smax], [8, 1]); // 2 × 4 cores; smax as written
+    assert.deepEqual(sized.routes[2]!.pool, config.routes[2]!.pool);
+  });
+});
+
+describe("an embedded gateway, a fetch handler and a Worker", () => {
+  it("refuse apps: only the proxy-fcgi command starts processes", () => {
+    assert.throws(() => configFromJson({ apps: { php: { command: ["php-cgi"] } } } as never, "PROXY_FCGI_CONFIG"),
+      /PROXY_FCGI_CONFIG: apps: apps are started by the proxy-fcgi command; an embedded gateway, a fetch handler or a Worker cannot start processes/);
+    assert.throws(() => configFromJson({ routes: [{ path: "/", target: "app:php/srv/" }] }, "PROXY_FCGI_CONFIG"), /route "\/": app:php is not defined/);
   });
 });
