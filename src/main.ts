@@ -81,10 +81,17 @@ async function main(argv: readonly string[]): Promise<number> {
     log.log("info", {}, `proxy-fcgi ${VERSION} listening on http://${shown}:${server.port}/`);
     for (const r of config.routes) log.log("info", {}, `route ${r.prefix} -> ${r.target.text} (${r.backendType}, DOCUMENT_ROOT ${r.documentRoot || "empty"})`);
 
+    // SIGHUP reloads the apps (issue M extends it to the whole configuration).
+    const onHangup = () => {
+      log.log("info", {}, "SIGHUP: reloading the apps");
+      void apps?.reload().catch((e: Error) => log.log("error", {}, `reload failed: ${e.message}`));
+    };
+    process.on("SIGHUP", onHangup);
     const signal = await new Promise<string>((resolve) => {
       process.once("SIGTERM", () => resolve("SIGTERM"));
       process.once("SIGINT", () => resolve("SIGINT"));
     });
+    process.off("SIGHUP", onHangup);
     const grace = args.shutdownTimeoutMs;
     log.log("info", {}, `${signal}: no new connections; finishing in-flight requests (up to ${grace / 1000} s, --shutdown-timeout)`);
     // After the grace, the gateway cuts what still runs: one line per request, the same on every runtime.

@@ -44,6 +44,8 @@ export class AppRunner {
   #slots: Slot[] = [];
   #crashes: number[] = [];
   #state: AppState = "starting";
+  /** Processes a reload replaced, told to stop; their exit is expected. */
+  #retiring = new Set<Child>();
   /** Temporary socket names used so far (Node). */
   #generation = 0;
   /** Restarts so far (recycling and crashes), for stats. */
@@ -149,6 +151,12 @@ export class AppRunner {
   }
 
   #exited(slot: Slot, child: Child, exit: ChildExit): void {
+    if (this.#retiring.delete(child)) {
+      // Replaced by a reload: its successor is already serving.
+      child.signalGroup("SIGKILL");
+      child.release();
+      return;
+    }
     if (slot.child === child) slot.child = null;
     // Workers the leader left behind (a php-cgi's, when the master died) would keep serving its socket.
     child.signalGroup("SIGKILL");
@@ -176,6 +184,41 @@ export class AppRunner {
       slot.timer = null;
       if (this.#state === "running" || this.#state === "starting") this.#restart(slot);
     }, delay);
+  }
+
+  /**
+   * SIGHUP. php-fpm: its pool file written again and SIGUSR2 to the master, php-fpm's own graceful reload
+   * (running requests finish within process_control_timeout). Other apps: each process replaced in turn, the
+   * new one started (and, for socket=self, accepting) before the old one gets its stop signal.
+   */
+  async reload(): Promise<void> {
+    const c = this.config;
+    if (this.#state !== "running") return;
+    if (c.kind === "php-fpm") {
+      const dir = c.listen.kind === "unix" ? c.listen.path.slice(0, c.listen.path.lastIndexOf("/")) : ".";
+      this.#argv = phpFpmCommand(c, dir, this.#parentEnv, globalThis.process?.getuid?.() === 0);
+      for (const s of this.#slots) if (s.child) process.kill(s.child.pid, "SIGUSR2");
+      this.#log("info", `app ${c.name}: reloading (SIGUSR2 to php-fpm)`);
+      return;
+    }
+    if (c.socket === "self") {
+      // One address, bound by one process: the new one cannot bind it while the old one holds it.
+      this.#log("warn", `app ${c.name}: socket=self apps other than php-fpm are not reloaded; restart the gateway to replace it`);
+      return;
+    }
+    for (const slot of this.#slots) {
+      const old = slot.child;
+      await this.#start(slot);
+      this.restarts++;
+      if (old) {
+        this.#retiring.add(old);
+        old.signalGroup(c.stopSignal);
+        void within(old.exited, c.stopTimeoutMs).then((done) => {
+          if (!done) old.signalGroup("SIGKILL");
+        });
+      }
+    }
+    this.#log("info", `app ${c.name}: reloaded (pid ${this.pids.join(" ")})`);
   }
 
   async #fail(): Promise<void> {
@@ -233,7 +276,7 @@ export class AppRunner {
       if (s.timer) clearTimeout(s.timer);
       s.timer = null;
     }
-    const running = this.#slots.flatMap((s) => (s.child ? [s.child] : []));
+    const running = [...this.#slots.flatMap((s) => (s.child ? [s.child] : [])), ...this.#retiring];
     for (const child of running) child.signalGroup(c.stopSignal);
     const all = Promise.all(running.map((child) => child.exited));
     if (!(await within(all, c.stopTimeoutMs))) {

@@ -28,6 +28,11 @@ export class Apps {
     return new Apps(runners);
   }
 
+  /** SIGHUP: each app reloaded (AppRunner.reload), one after another. */
+  async reload(): Promise<void> {
+    for (const r of this.runners) await r.reload();
+  }
+
   /** Stops them all at once (each: its stop signal, SIGKILL after its stop-timeout). */
   async stop(): Promise<void> {
     await Promise.all(this.runners.map((r) => r.stop()));

@@ -230,6 +230,42 @@ describeWithBackend(`supervised php-cgi on fd 0 (${runtime})`, phpCgiMissing(), 
   });
 });
 
+describeWithBackend(`SIGHUP reloads the apps (${runtime})`, phpCgiMissing() ?? phpFpmMissing(), () => {
+  it("php-cgi is replaced new-before-old, php-fpm reloads on SIGUSR2; requests meanwhile all succeed", async () => {
+    const { p, base } = await start([
+      "--app", `cgi children=2 env=${MARK} -- ${PHP_CGI}`,
+      "--site", `/fpm ${root} php-fpm`,
+      "--site", `/ ${root} app:cgi`,
+    ], "reload");
+    try {
+      const pids = { cgi: new Set<unknown>(), fpm: new Set<unknown>() };
+      let failed = 0;
+      let hup = false;
+      const t0 = Date.now();
+      while (Date.now() - t0 < 2_500) {
+        if (!hup && Date.now() - t0 > 800) {
+          // By pid: Deno's ChildProcess.kill() sends nothing after its first call, so p.kill would lose the SIGTERM.
+          process.kill(p.pid, "SIGHUP");
+          hup = true;
+        }
+        for (const [kind, path] of [["cgi", "/env.php"], ["fpm", "/fpm/env.php"]] as const) {
+          const r = await getJson(`${base}${path}`);
+          if (r.status === 200) pids[kind].add(r.body!.pid);
+          else failed++;
+        }
+      }
+      assert.equal(failed, 0, p.err);
+      await p.lines(/app cgi: reloaded \(pid \d+\)/);
+      await p.lines(/app php-fpm pid \d+: \[[^\]]+\] NOTICE: reloading: execvp/);
+      assert.ok(pids.cgi.size > 2, `new php-cgi workers after the reload: ${[...pids.cgi]}`);
+      assert.ok(pids.fpm.size >= 2, `new php-fpm workers after the reload: ${[...pids.fpm]}`);
+    } finally {
+      await stop(p);
+    }
+    assert.deepEqual(markedProcesses(), []);
+  });
+});
+
 describe(`app start-up and crash loops (${runtime})`, () => {
   it("a crash loop marks the app failed: its routes answer 503 and the log says why", async () => {
     const { p, base } = await start(["--app", `bad env=${MARK} -- /bin/sh -c "exit 3"`, "--proxy-pass", "/ app:bad/srv/"], "loop");
