@@ -27,7 +27,10 @@ const PROBE_INTERVAL_MS = 50;
 
 interface Slot {
   child: Child | null;
+  /** A pending restart after a crash. */
   timer: ReturnType<typeof setTimeout> | null;
+  /** max-lifetime: when the process is replaced. */
+  life: ReturnType<typeof setTimeout> | null;
 }
 
 /** Supervises one app. */
@@ -90,7 +93,7 @@ export class AppRunner {
       }
     }
     for (let i = 0; i < c.count; i++) {
-      const slot: Slot = { child: null, timer: null };
+      const slot: Slot = { child: null, timer: null, life: null };
       this.#slots.push(slot);
       try {
         await this.#start(slot);
@@ -140,6 +143,17 @@ export class AppRunner {
     );
     slot.child = child;
     void child.exited.then((exit) => this.#exited(slot, child, exit));
+    if (c.maxLifetimeMs !== null) {
+      // mod_fcgid's ProcessLifeTime: replaced gracefully once it has run this long.
+      if (slot.life) clearTimeout(slot.life);
+      slot.life = setTimeout(() => {
+        slot.life = null;
+        if (this.#state !== "running" || slot.child !== child) return;
+        this.#log("info", `app ${c.name} pid ${child.pid}: max-lifetime reached, replacing it`);
+        this.#replace(slot).catch((e: Error) => this.#log("error", `app ${c.name}: cannot start a new process: ${e.message}`));
+      }, c.maxLifetimeMs);
+      (slot.life as { unref?: () => void }).unref?.();
+    }
   }
 
   #restart(slot: Slot): void {
@@ -206,19 +220,28 @@ export class AppRunner {
       this.#log("warn", `app ${c.name}: socket=self apps other than php-fpm are not reloaded; restart the gateway to replace it`);
       return;
     }
-    for (const slot of this.#slots) {
-      const old = slot.child;
-      await this.#start(slot);
-      this.restarts++;
-      if (old) {
-        this.#retiring.add(old);
-        old.signalGroup(c.stopSignal);
-        void within(old.exited, c.stopTimeoutMs).then((done) => {
-          if (!done) old.signalGroup("SIGKILL");
-        });
-      }
-    }
+    for (const slot of this.#slots) await this.#replace(slot);
     this.#log("info", `app ${c.name}: reloaded (pid ${this.pids.join(" ")})`);
+  }
+
+  /** The slot's process replaced: the new one started on the socket first, then the old one told to stop. */
+  async #replace(slot: Slot): Promise<void> {
+    const c = this.config;
+    const old = slot.child;
+    if (old) this.#retiring.add(old);
+    try {
+      await this.#start(slot);
+    } catch (e) {
+      if (old) this.#retiring.delete(old);
+      throw e;
+    }
+    this.restarts++;
+    if (old) {
+      old.signalGroup(c.stopSignal);
+      void within(old.exited, c.stopTimeoutMs).then((done) => {
+        if (!done) old.signalGroup("SIGKILL");
+      });
+    }
   }
 
   async #fail(): Promise<void> {
@@ -274,7 +297,9 @@ export class AppRunner {
     const c = this.config;
     for (const s of this.#slots) {
       if (s.timer) clearTimeout(s.timer);
+      if (s.life) clearTimeout(s.life);
       s.timer = null;
+      s.life = null;
     }
     const running = [...this.#slots.flatMap((s) => (s.child ? [s.child] : [])), ...this.#retiring];
     for (const child of running) child.signalGroup(c.stopSignal);

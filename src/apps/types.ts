@@ -46,6 +46,8 @@ export interface AppConfig {
   readonly startTimeoutMs: number;
   /** PHP_FCGI_MAX_REQUESTS for apps that recycle themselves after so many requests (php-cgi); null: unset. */
   readonly maxRequests: number | null;
+  /** fd0: each process is replaced (new before old) after running this long, ms; null: never. */
+  readonly maxLifetimeMs: number | null;
   /** PHP_FCGI_CHILDREN: workers a php-cgi forks on the socket; null: unset. */
   readonly children: number | null;
 }

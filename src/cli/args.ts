@@ -76,6 +76,7 @@ Options:
                                  env=NAME=VALUE env-allow=NAME,... cwd=DIR stop-signal=SIGTERM|SIGQUIT|...
                                  stop-timeout=SECONDS (10) start-timeout=SECONDS (10)
                                  max-requests=N (PHP_FCGI_MAX_REQUESTS) children=N (PHP_FCGI_CHILDREN)
+                                 max-lifetime=SECONDS (fd0: replace each process after that long)
                                  mode=0600 (the socket file's mode)
                                  kind=php-fpm (no command needed: php-fpm with a pool the gateway
                                  writes; children=N is pm.max_children; user= group= as root)

@@ -18,7 +18,7 @@ import { parseChoice, parseCount, parseDuration, scalarText } from "./values.ts"
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 /** Signals an app may ask to be stopped with. */
 const STOP_SIGNALS = ["SIGTERM", "SIGQUIT", "SIGINT", "SIGHUP", "SIGUSR1", "SIGUSR2"] as const;
-const KEYS = ["kind", "socket", "count", "env", "env-allow", "cwd", "stop-signal", "stop-timeout", "start-timeout", "max-requests", "children", "mode", "user", "group"];
+const KEYS = ["kind", "socket", "count", "env", "env-allow", "cwd", "stop-signal", "stop-timeout", "start-timeout", "max-requests", "children", "mode", "user", "group", "max-lifetime"];
 /** The name `--site "/ ROOT php-fpm"` gives the php-fpm app it starts when no app of that name is configured. */
 export const IMPLICIT_FPM_APP = "php-fpm";
 
@@ -90,6 +90,7 @@ interface Draft {
   maxRequests: number | null;
   children: number | null;
   mode: number;
+  maxLifetimeMs: number | null;
 }
 
 function draft(): Draft {
@@ -109,6 +110,7 @@ function draft(): Draft {
     maxRequests: null,
     children: null,
     mode: 0o600,
+    maxLifetimeMs: null,
   };
 }
 
@@ -134,6 +136,7 @@ function applyKey(d: Draft, key: string, value: string): void {
     case "stop-timeout": d.stopTimeoutMs = parseDuration(value, "s"); break;
     case "start-timeout": d.startTimeoutMs = parseDuration(value, "s"); break;
     case "max-requests": d.maxRequests = parseCount(value, 0); break;
+    case "max-lifetime": d.maxLifetimeMs = parseDuration(value, "s"); break;
     case "children": d.children = parseCount(value, 0, 1024); break;
     case "mode": {
       if (!/^0?[0-7]{3}$/.test(value)) throw new InvalidValue(`"${value}" must be an octal mode such as 0660`);
@@ -149,6 +152,9 @@ function finish(name: string, command: readonly string[], d: Draft, where: strin
   if (!fpm && (command.length === 0 || command[0] === "")) throw new ConfigError(where, "needs a command");
   if (fpm && d.socket === "fd0") throw new ConfigError(where, "php-fpm binds its own socket: kind=php-fpm is socket=self");
   const socket: SocketMode = fpm ? "self" : d.socket ?? "fd0";
+  if (socket === "self" && d.maxLifetimeMs !== null) {
+    throw new ConfigError(where, "max-lifetime replaces fd0 processes on their shared socket; a self-bound app cannot start its successor while it holds the address (php-fpm: max-requests is pm.max_requests)");
+  }
   if (socket === "self" && d.count > 1) {
     throw new ConfigError(where, "count applies to socket=fd0 (children sharing one socket); a self-bound app binds its address once");
   }
@@ -168,6 +174,7 @@ function finish(name: string, command: readonly string[], d: Draft, where: strin
     stopTimeoutMs: d.stopTimeoutMs,
     startTimeoutMs: d.startTimeoutMs,
     maxRequests: d.maxRequests,
+    maxLifetimeMs: d.maxLifetimeMs,
     children: fpm ? null : d.children,
   };
 }

@@ -36,6 +36,8 @@ describe("--app", () => {
     assert.throws(() => parseAppFlag("fpm socket=self count=2 -- php-fpm"), /count applies to socket=fd0/);
     assert.throws(() => parseAppFlag("php stop-signal=KILL -- a"), /must be one of SIGTERM/);
     assert.throws(() => parseAppFlag(`php -- a "b`), /unclosed " quote/);
+    assert.throws(() => parseAppFlag("fpm socket=self max-lifetime=60 -- php-fpm"), /max-lifetime replaces fd0 processes/);
+    assert.equal(parseAppFlag("php max-lifetime=3600 -- a").maxLifetimeMs, 3_600_000);
   });
 
   it("splits words on whitespace, keeping quoted spaces and empty quoted words", () => {

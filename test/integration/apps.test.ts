@@ -176,6 +176,26 @@ describeWithBackend(`supervised php-cgi on fd 0 (${runtime})`, phpCgiMissing(), 
     }
   });
 
+  it("max-lifetime: each process is replaced new-before-old when it has run that long, no request failing", async () => {
+    const { p, base } = await start(app("children=1 max-lifetime=1"), "lifetime");
+    try {
+      const pids = new Set<unknown>();
+      let failed = 0;
+      const t0 = Date.now();
+      while (Date.now() - t0 < 2_600) {
+        const r = await getJson(`${base}/env.php`);
+        if (r.status === 200) pids.add(r.body!.pid);
+        else failed++;
+      }
+      assert.equal(failed, 0, p.err);
+      await p.lines(/app php pid \d+: max-lifetime reached, replacing it/);
+      assert.ok(pids.size >= 2, `new processes answered: ${[...pids]}`);
+    } finally {
+      await stop(p);
+    }
+    assert.deepEqual(markedProcesses(), []);
+  });
+
   it("a child killed with SIGKILL is restarted; requests meanwhile end in 200 or a clean 502/503, none hangs", async () => {
     const { p, base } = await start(app(""), "crash");
     try {
