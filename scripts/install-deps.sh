@@ -23,6 +23,8 @@ command -v php-cgi8.2 >/dev/null 2>&1 || need+=(php8.2-cgi)
 command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || need+=(mariadb-server)
 [ -f /usr/lib/php/20220829/mysqli.so ] || need+=(php8.2-mysql)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# Apps (issue S): setpriv drops an app to its user= (util-linux is essential on Debian; checked all the same).
+command -v setpriv >/dev/null 2>&1 || need+=(util-linux)
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "install-deps: everything is present"

@@ -80,6 +80,11 @@ export class AppRunner {
       this.#argv = phpFpmCommand(c, dir, this.#parentEnv, globalThis.process?.getuid?.() === 0);
     } else {
       this.#argv = c.command.map((a) => fillPlaceholders(a, c));
+      if (c.runAs !== null) {
+        if (globalThis.process?.getuid?.() !== 0) throw new AppStartError(c.name, "user= and group= need the gateway to run as root");
+        // util-linux's setpriv (Debian: essential) sets the ids and the user's groups, then execs the app.
+        this.#argv = ["setpriv", `--reuid=${c.runAs.user}`, `--regid=${c.runAs.group}`, "--init-groups", "--", ...this.#argv];
+      }
     }
     if (c.socket === "fd0" && !this.#processes.holdsSockets && c.count > 1) {
       throw new AppStartError(c.name, `count=${c.count} needs a runtime that holds the socket between restarts ` +

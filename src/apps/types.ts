@@ -25,6 +25,8 @@ export interface AppConfig {
   readonly kind: AppKind;
   /** kind php-fpm: its pool; null otherwise. */
   readonly fpm: FpmPool | null;
+  /** A command app's user and group (the gateway must run as root; util-linux's setpriv drops to them). */
+  readonly runAs: { readonly user: string; readonly group: string } | null;
   /** The program and its arguments; `{socket}` and `{name}` are filled in at start. Empty for a php-fpm app that
    * lets the gateway find php-fpm on the PATH. */
   readonly command: readonly string[];

@@ -80,6 +80,8 @@ interface Draft {
   stopSignalSet: boolean;
   user: string;
   group: string;
+  userSet: boolean;
+  groupSet: boolean;
   count: number;
   env: Array<readonly [string, string]>;
   envAllow: string[];
@@ -100,6 +102,8 @@ function draft(): Draft {
     stopSignalSet: false,
     user: "www-data",
     group: "www-data",
+    userSet: false,
+    groupSet: false,
     count: 1,
     env: [],
     envAllow: [...DEFAULT_ENV_ALLOW],
@@ -118,8 +122,8 @@ function applyKey(d: Draft, key: string, value: string): void {
   switch (key) {
     case "kind": d.kind = parseChoice(value, ["command", "php-fpm"] as const); break;
     case "socket": d.socket = parseChoice(value, ["fd0", "self"] as const); break;
-    case "user": d.user = value; break;
-    case "group": d.group = value; break;
+    case "user": d.user = value; d.userSet = true; break;
+    case "group": d.group = value; d.groupSet = true; break;
     case "count": d.count = parseCount(value, 1, 256); break;
     case "env": {
       const eq = value.indexOf("=");
@@ -162,7 +166,8 @@ function finish(name: string, command: readonly string[], d: Draft, where: strin
     name,
     kind: d.kind,
     // php-fpm's pool size is pm.max_children, not PHP_FCGI_CHILDREN; its graceful stop is SIGQUIT.
-    fpm: fpm ? { maxChildren: d.children, user: d.user, group: d.group } : null,
+    fpm: fpm ? { maxChildren: d.children, user: d.user, group: d.groupSet ? d.group : d.userSet ? d.user : d.group } : null,
+    runAs: !fpm && (d.userSet || d.groupSet) ? { user: d.userSet ? d.user : "root", group: d.groupSet ? d.group : d.user } : null,
     command,
     socket,
     listen: { kind: "unix", path: appSocketPath(name, dir), mode: d.mode },

@@ -24,7 +24,7 @@ const MARK = `PFCGI_APPS_TEST=${process.pid}-${Date.now()}`;
 
 function writeSite(): void {
   const files: Record<string, string> = {
-    "env.php": `<?php header("Content-Type: application/json"); echo json_encode(["secret" => getenv("SECRET"), "keep" => getenv("KEEP"), "greeting" => getenv("GREETING"), "pid" => getmypid(), "script" => $_SERVER["SCRIPT_FILENAME"]]);`,
+    "env.php": `<?php header("Content-Type: application/json"); echo json_encode(["secret" => getenv("SECRET"), "keep" => getenv("KEEP"), "greeting" => getenv("GREETING"), "pid" => getmypid(), "script" => $_SERVER["SCRIPT_FILENAME"], "uid" => function_exists("posix_geteuid") ? posix_geteuid() : null]);`,
     "slow.php": `<?php usleep(800000); echo "slow done";`,
   };
   mkdirSync(root, { recursive: true });
@@ -190,6 +190,24 @@ describeWithBackend(`supervised php-cgi on fd 0 (${runtime})`, phpCgiMissing(), 
       assert.equal(failed, 0, p.err);
       await p.lines(/app php pid \d+: max-lifetime reached, replacing it/);
       assert.ok(pids.size >= 2, `new processes answered: ${[...pids]}`);
+    } finally {
+      await stop(p);
+    }
+    assert.deepEqual(markedProcesses(), []);
+  });
+
+  it(process.getuid?.() === 0 ? "user=www-data: run as root, the gateway starts the app as that user (setpriv)" : "user= without root is a start-up error", async () => {
+    if (process.getuid?.() !== 0) {
+      const p = runGateway(["--listen", "127.0.0.1:0", ...app("user=www-data")], { PATH: process.env.PATH ?? "", PROXY_FCGI_RUNTIME_DIR: join(runtimeDirs, "user") });
+      assert.equal(await p.exited, 2);
+      assert.match(p.err, /user= and group= need the gateway to run as root/);
+      return;
+    }
+    const { p, base } = await start(app("user=www-data"), "user");
+    try {
+      const r = await getJson(`${base}/env.php`);
+      assert.equal(r.status, 200, p.err);
+      assert.equal(r.body!.uid, 33, "Debian's www-data");
     } finally {
       await stop(p);
     }
