@@ -9,7 +9,7 @@ import { parseArgs, USAGE } from "./cli/args.ts";
 import { AppStartError, ConfigError, ListenError } from "./errors.ts";
 import { Apps } from "./apps/apps.ts";
 import type { AppConfig } from "./apps/types.ts";
-import { IMPLICIT_FPM_APP, appRuntimeDir, checkAppTargets, checkUniqueApps, implicitFpmApp, sizeAppPools } from "./config/apps.ts";
+import { IMPLICIT_FPM_APP, parseAppFlag, appRuntimeDir, checkAppTargets, checkUniqueApps, implicitFpmApp, sizeAppPools } from "./config/apps.ts";
 import { availableParallelism } from "node:os";
 import { lazyConnector } from "./platform/connector.ts";
 import { buildGatewayConfig, type ConfigWarn } from "./config/gateway-config.ts";
@@ -22,6 +22,7 @@ import { flushLog, stderrSink } from "./platform/log-sink.ts";
 import { VERSION } from "./version.ts";
 
 async function main(argv: readonly string[]): Promise<number> {
+  if (argv[0] === DEMO_FLAG && argv[1] !== undefined) return serveDemo(argv[1]);
   const args = parseArgs(argv);
   if (args.help) {
     process.stdout.write(USAGE);
@@ -35,16 +36,16 @@ async function main(argv: readonly string[]): Promise<number> {
   const log = new Logger(stderrSink, args.logLevel ?? file?.logLevel ?? "info");
   const warn: ConfigWarn = (where, message) => log.log("warn", {}, `${where}: ${message}`);
 
-  // No routes anywhere: serve the built-in demo responder so a fresh checkout shows something working.
-  let demo: { close(): Promise<void> } | undefined;
+  // No routes anywhere: the built-in demo responder, started as a supervised app like any other (this program
+  // run again with DEMO_FLAG), so a fresh checkout shows the whole path and the starter at work.
   let apps: Apps | undefined;
   const flagRoutes = [...args.flagRoutes];
+  const flagApps = [...args.flagApps];
   if (flagRoutes.length === 0 && (file?.routes.length ?? 0) === 0) {
-    const { startDemoBackend } = await import("./fcgi-server/demo.ts");
-    const backend = await startDemoBackend();
-    demo = backend;
-    flagRoutes.push(parseProxyPass(`/ fcgi://127.0.0.1:${backend.port}/demo/ backend-type=GENERIC`));
-    log.log("info", {}, `no routes configured: demo FastCGI responder on 127.0.0.1:${backend.port}`);
+    const { selfCommand } = await import("./platform/processes/self-command.ts");
+    flagApps.push(demoApp(selfCommand([DEMO_FLAG, "{socket}"])));
+    flagRoutes.push(parseProxyPass(`/ app:demo/demo/ backend-type=GENERIC max=16 smax=4`));
+    log.log("info", {}, "no routes configured: starting the demo FastCGI responder as the app demo");
   }
 
   try {
@@ -58,7 +59,7 @@ async function main(argv: readonly string[]): Promise<number> {
       cwd: process.cwd(),
       warn,
     });
-    const appConfigs = [...args.flagApps, ...(file?.apps ?? [])];
+    const appConfigs = [...flagApps, ...(file?.apps ?? [])];
     // `--site "/ ROOT php-fpm"` starts a php-fpm of its own unless an app of that name is configured.
     const targets = [...config.routes.map((r) => r.target), ...config.balancers.flatMap((b) => b.members.map((m) => m.target))];
     if (targets.some((t) => t.kind === "fcgi" && t.app === IMPLICIT_FPM_APP) && !appConfigs.some((a) => a.name === IMPLICIT_FPM_APP)) {
@@ -107,8 +108,28 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   } finally {
     if (apps) await stopApps(apps);
-    await demo?.close();
   }
+}
+
+/** The internal flag that makes this program the demo responder on a Unix socket: `DEMO_FLAG PATH`. */
+const DEMO_FLAG = "--internal-demo-responder";
+
+/** The demo app: this program run again as the responder, binding the socket it is given. */
+function demoApp(command: string[]): AppConfig {
+  return parseAppFlag(`demo socket=self -- ${command.map((w) => `'${w}'`).join(" ")}`);
+}
+
+/** Runs the demo responder on `path` until SIGTERM (the gateway's demo app). */
+async function serveDemo(path: string): Promise<number> {
+  const { serveResponder } = await import("./fcgi-server/server.ts");
+  const { demoHandler } = await import("./fcgi-server/demo.ts");
+  const server = await serveResponder({ kind: "unix", path }, demoHandler);
+  await new Promise<void>((resolve) => {
+    process.once("SIGTERM", () => resolve());
+    process.once("SIGINT", () => resolve());
+  });
+  await server.close();
+  return 0;
 }
 
 /** Names unique, and every app:NAME a route or member uses defined. */

@@ -41,6 +41,9 @@ describe(`the CLI on ${runtime}`, () => {
       assert.match(html, /proxy-fcgi is working/);
       assert.match(html, /<th>QUERY_STRING<\/th><td>x=1<\/td>/);
       await p.lines(/req=[0-9a-f]{6}-1 client=127\.0\.0\.1 method=GET uri=\/hello\?x=1 .*status=200 .*ua=\S+/);
+      // The demo runs as a supervised app: this program again, in a process of its own.
+      const [, demoPid] = await p.lines(/info app demo: 1 × \S+ on \S+demo\.sock \(socket=self, pid (\d+)\)/);
+      assert.notEqual(Number(demoPid), p.pid);
     } finally {
       p.kill("SIGTERM");
     }
