@@ -32,15 +32,15 @@ function writeSite(): void {
 }
 writeSite();
 
-/** Pids of live (not zombie) processes that carry MARK in their environment. */
-function markedProcesses(): number[] {
+/** Calls `each(pid, stat fields after the name, read)` for every live (not zombie) process in /proc. */
+function eachProcess(each: (pid: number, fields: string[], read: (file: string) => string) => boolean): number[] {
   const out: number[] = [];
   for (const name of readdirSync("/proc")) {
     if (!/^\d+$/.test(name)) continue;
     try {
       const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-      if (/^\d+ \(.*\) Z /.test(stat)) continue;
-      if (readFileSync(`/proc/${name}/environ`, "utf8").split("\0").includes(MARK)) out.push(Number(name));
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (fields[0] !== "Z" && each(Number(name), fields, (file) => readFileSync(`/proc/${name}/${file}`, "utf8"))) out.push(Number(name));
     } catch {
       // gone meanwhile, or not ours to read
     }
@@ -48,37 +48,18 @@ function markedProcesses(): number[] {
   return out;
 }
 
-/** Pids of live (not zombie) processes in the process groups `pgids` (an app's leader and its workers). */
-function groupMembers(pgids: readonly number[]): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (fields[0] !== "Z" && pgids.includes(Number(fields[2]))) out.push(Number(name));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
-}
+/** Pids of live processes that carry MARK in their environment. */
+const markedProcesses = () => eachProcess((_pid, _f, read) => read("environ").split("\0").includes(MARK));
+
+/** Pids of live processes in the process groups `pgids` (an app's leader and its workers). */
+const groupMembers = (pgids: readonly number[]) => eachProcess((_pid, fields) => pgids.includes(Number(fields[2])));
 
 /** Live guard shells (children.ts) watching one of `pgids`. */
-function guardsFor(pgids: readonly number[]): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const argv = readFileSync(`/proc/${name}/cmdline`, "utf8").split("\0");
-      const at = argv.indexOf("proxy-fcgi-guard");
-      if (at >= 0 && pgids.includes(Number(argv[at + 1]))) out.push(Number(name));
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
+const guardsFor = (pgids: readonly number[]) => eachProcess((_pid, _f, read) => {
+  const argv = read("cmdline").split("\0");
+  const at = argv.indexOf("proxy-fcgi-guard");
+  return at >= 0 && pgids.includes(Number(argv[at + 1]));
+});
 
 async function waitFor(what: string, test: () => boolean, ms = 5_000): Promise<void> {
   const deadline = Date.now() + ms;

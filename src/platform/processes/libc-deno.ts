@@ -1,5 +1,5 @@
 // libc's socket calls through Deno.dlopen (Deno's node:net exposes no descriptor; its child_process takes one).
-import type { Libc } from "./libc-listen.ts";
+import { LIBC_SYMBOLS, libcOver, type Libc } from "./libc-listen.ts";
 
 interface DenoFfi {
   dlopen(path: string, symbols: Record<string, { parameters: string[]; result: string }>): { symbols: Record<string, (...a: unknown[]) => unknown> };
@@ -13,24 +13,9 @@ let libc: Libc | undefined;
 export function denoLibc(): Libc {
   if (libc) return libc;
   const deno = (globalThis as unknown as { Deno: DenoFfi }).Deno;
-  const { symbols: s } = deno.dlopen("libc.so.6", {
-    socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
-    setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },
-    bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
-    listen: { parameters: ["i32", "i32"], result: "i32" },
-    getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
-    close: { parameters: ["i32"], result: "i32" },
-    __errno_location: { parameters: [], result: "pointer" },
-  });
-  const call = (name: string, ...a: unknown[]) => s[name]!(...a) as number;
-  libc = {
-    socket: (d, t, p) => call("socket", d, t, p),
-    setsockopt: (fd, l, n, v, len) => call("setsockopt", fd, l, n, v, len),
-    bind: (fd, a, len) => call("bind", fd, a, len),
-    listen: (fd, b) => call("listen", fd, b),
-    getsockname: (fd, a, len) => call("getsockname", fd, a, len),
-    close: (fd) => call("close", fd),
-    errno: () => new deno.UnsafePointerView(s.__errno_location!()).getInt32(),
-  };
+  // Deno's names are LIBC_SYMBOLS' own ("buffer" for a Uint8Array, "pointer" for a returned pointer).
+  const symbols = Object.fromEntries(Object.entries(LIBC_SYMBOLS).map(([name, d]) => [name, { parameters: [...d.args], result: d.result }]));
+  const { symbols: s } = deno.dlopen("libc.so.6", symbols);
+  libc = libcOver((name, ...a) => s[name]!(...a) as number, () => new deno.UnsafePointerView(s.__errno_location!()).getInt32());
   return libc;
 }

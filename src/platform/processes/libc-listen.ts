@@ -15,6 +15,30 @@ export interface Libc {
   errno(): number;
 }
 
+/** The libc functions used, as each FFI describes them: argument kinds and result ("buffer": a Uint8Array). */
+export const LIBC_SYMBOLS = {
+  socket: { args: ["i32", "i32", "i32"], result: "i32" },
+  setsockopt: { args: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },
+  bind: { args: ["i32", "buffer", "u32"], result: "i32" },
+  listen: { args: ["i32", "i32"], result: "i32" },
+  getsockname: { args: ["i32", "buffer", "buffer"], result: "i32" },
+  close: { args: ["i32"], result: "i32" },
+  __errno_location: { args: [], result: "pointer" },
+} as const;
+
+/** A Libc over an FFI's bound symbols (`call(name, ...args)`) and its way to read errno. */
+export function libcOver(call: (name: keyof typeof LIBC_SYMBOLS, ...args: unknown[]) => number, errno: () => number): Libc {
+  return {
+    socket: (d, t, p) => call("socket", d, t, p),
+    setsockopt: (fd, l, n, v, len) => call("setsockopt", fd, l, n, v, len),
+    bind: (fd, a, len) => call("bind", fd, a, len),
+    listen: (fd, b) => call("listen", fd, b),
+    getsockname: (fd, a, len) => call("getsockname", fd, a, len),
+    close: (fd) => call("close", fd),
+    errno,
+  };
+}
+
 const ERRNO_NAMES: Record<number, string> = { 1: "EPERM", 2: "ENOENT", 13: "EACCES", 20: "ENOTDIR", 98: "EADDRINUSE", 99: "EADDRNOTAVAIL" };
 
 /** A socket call that failed, with errno's name (what node:net would call its `code`). */
