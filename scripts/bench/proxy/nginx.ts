@@ -83,11 +83,16 @@ export async function startNginx(binary: string, ctx: ProxyContext): Promise<Run
   const port = await freePort();
   // nginx's workers run as www-data when started as root: everything under dir must be reachable by them.
   mkdirSync(join(ctx.dir, "nginx-tmp"), { recursive: true, mode: 0o777 });
-  const configFile = join(ctx.dir, "nginx.conf");
-  writeFileSync(configFile, nginxConfig(ctx, port));
-  const errorLog = join(ctx.dir, "nginx-error.log");
-  const args = ["-p", ctx.dir, "-e", errorLog, "-c", configFile];
-  const proc = startProcess({ name: "nginx", command: binary, args });
+  return launchNginx(binary, ctx.dir, "nginx", port, nginxConfig(ctx, port));
+}
+
+/** Writes `config` as DIR/NAME.conf, runs nginx on it until `port` accepts, and describes it for the report. */
+async function launchNginx(binary: string, dir: string, name: string, port: number, config: string): Promise<RunningProxy> {
+  const configFile = join(dir, `${name}.conf`);
+  writeFileSync(configFile, config);
+  const errorLog = join(dir, `${name}-error.log`);
+  const args = ["-p", dir, "-e", errorLog, "-c", configFile];
+  const proc = startProcess({ name, command: binary, args });
   await waitForPort(port, proc);
   return {
     id: "nginx",
@@ -171,19 +176,5 @@ export async function startNginxWordPress(binary: string, dir: string, wp: WordP
   const port = await freePort();
   mkdirSync(join(dir, "nginx-wp-tmp"), { recursive: true, mode: 0o777 });
   writeFileSync(join(dir, "nginx-wp-fastcgi_params"), fastcgiParamsWithHost());
-  const configFile = join(dir, "nginx-wp.conf");
-  writeFileSync(configFile, nginxWordPressConfig(dir, port, wp));
-  const errorLog = join(dir, "nginx-wp-error.log");
-  const args = ["-p", dir, "-e", errorLog, "-c", configFile];
-  const proc = startProcess({ name: "nginx-wordpress", command: binary, args });
-  await waitForPort(port, proc);
-  return {
-    id: "nginx",
-    label: PROXY_LABELS.nginx,
-    port,
-    proc,
-    command: `${binary} ${args.join(" ")}`,
-    configFile,
-    errors: () => logErrors(errorLog, /\[(error|crit|alert|emerg)\]/),
-  };
+  return launchNginx(binary, dir, "nginx-wp", port, nginxWordPressConfig(dir, port, wp));
 }
