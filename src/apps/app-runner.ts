@@ -75,17 +75,7 @@ export class AppRunner {
   /** Opens the socket (fd0) and starts every child; socket=self resolves once the app accepts a connection. */
   async start(): Promise<void> {
     const c = this.config;
-    if (c.kind === "php-fpm") {
-      const dir = c.listen.kind === "unix" ? c.listen.path.slice(0, c.listen.path.lastIndexOf("/")) : ".";
-      this.#argv = phpFpmCommand(c, dir, this.#parentEnv, globalThis.process?.getuid?.() === 0);
-    } else {
-      this.#argv = c.command.map((a) => fillPlaceholders(a, c));
-      if (c.runAs !== null) {
-        if (globalThis.process?.getuid?.() !== 0) throw new AppStartError(c.name, "user= and group= need the gateway to run as root");
-        // util-linux's setpriv (Debian: essential) sets the ids and the user's groups, then execs the app.
-        this.#argv = ["setpriv", `--reuid=${c.runAs.user}`, `--regid=${c.runAs.group}`, "--init-groups", "--", ...this.#argv];
-      }
-    }
+    this.#argv = this.#commandLine();
     if (c.socket === "fd0" && !this.#processes.holdsSockets && c.count > 1) {
       throw new AppStartError(c.name, `count=${c.count} needs a runtime that holds the socket between restarts ` +
         `(Bun or Deno); on ${this.#processes.runtime} run one process with workers of its own (children=N for php-cgi)`);
@@ -116,7 +106,28 @@ export class AppRunner {
       }
     }
     if (this.#state === "starting") this.#state = "running";
-    this.#log("info", `app ${c.name}: ${c.count} × ${this.#argv[0]} on ${where(c)} (socket=${c.socket}, pid ${this.pids.join(" ")})`);
+    this.#log("info", `app ${c.name}: ${c.count} × ${this.#program} on ${where(c)} (socket=${c.socket}, pid ${this.pids.join(" ")})`);
+  }
+
+  /**
+   * The command line to start: php-fpm on the pool file written now, or the command with its placeholders
+   * filled, behind util-linux's setpriv (Debian: essential) when it runs as another user.
+   */
+  #commandLine(): string[] {
+    const c = this.config;
+    if (c.kind === "php-fpm") {
+      const dir = c.listen.kind === "unix" ? c.listen.path.slice(0, c.listen.path.lastIndexOf("/")) : ".";
+      return phpFpmCommand(c, dir, this.#parentEnv, asRoot());
+    }
+    const argv = c.command.map((a) => fillPlaceholders(a, c));
+    if (c.runAs === null) return argv;
+    if (!asRoot()) throw new AppStartError(c.name, "user= and group= need the gateway to run as root");
+    return ["setpriv", `--reuid=${c.runAs.user}`, `--regid=${c.runAs.group}`, "--init-groups", "--", ...argv];
+  }
+
+  /** The program, for log lines (not setpriv in front of it). */
+  get #program(): string {
+    return this.config.runAs === null ? this.#argv[0]! : this.#argv[this.#argv.indexOf("--") + 1]!;
   }
 
   /**
@@ -214,8 +225,7 @@ export class AppRunner {
     const c = this.config;
     if (this.#state !== "running") return;
     if (c.kind === "php-fpm") {
-      const dir = c.listen.kind === "unix" ? c.listen.path.slice(0, c.listen.path.lastIndexOf("/")) : ".";
-      this.#argv = phpFpmCommand(c, dir, this.#parentEnv, globalThis.process?.getuid?.() === 0);
+      this.#argv = this.#commandLine();
       for (const s of this.#slots) if (s.child) process.kill(s.child.pid, "SIGUSR2");
       this.#log("info", `app ${c.name}: reloading (SIGUSR2 to php-fpm)`);
       return;
@@ -276,15 +286,15 @@ export class AppRunner {
     const endpoint = c.listen.kind === "unix" ? { kind: "unix" as const, path: c.listen.path } : { kind: "tcp" as const, host: c.listen.host, port: c.listen.port };
     for (;;) {
       if (this.#slots.every((s) => s.child === null) && this.#crashes.length > 0 && this.#slots.every((s) => s.timer === null)) {
-        throw new AppStartError(c.name, `${this.#argv[0]} exited before it accepted on ${where(c)}`);
+        throw new AppStartError(c.name, `${this.#program} exited before it accepted on ${where(c)}`);
       }
       try {
         const conn = await this.#connect(endpoint, { timeoutMs: 1_000 });
         conn.close();
         return;
       } catch {
-        if (Date.now() > deadline) throw new AppStartError(c.name, `${this.#argv[0]} did not accept on ${where(c)} within ${c.startTimeoutMs / 1000} s (start-timeout)`);
-        if (this.#state === "failed") throw new AppStartError(c.name, `${this.#argv[0]} kept crashing before it accepted on ${where(c)}`);
+        if (Date.now() > deadline) throw new AppStartError(c.name, `${this.#program} did not accept on ${where(c)} within ${c.startTimeoutMs / 1000} s (start-timeout)`);
+        if (this.#state === "failed") throw new AppStartError(c.name, `${this.#program} kept crashing before it accepted on ${where(c)}`);
         await new Promise((r) => setTimeout(r, PROBE_INTERVAL_MS));
       }
     }
@@ -319,6 +329,11 @@ export class AppRunner {
       child.release();
     }
   }
+}
+
+/** Whether the gateway runs as root (apps then may run as other users). */
+function asRoot(): boolean {
+  return globalThis.process?.getuid?.() === 0;
 }
 
 function where(c: AppConfig): string {
