@@ -9,7 +9,7 @@ import { parseArgs, USAGE } from "./cli/args.ts";
 import { AppStartError, ConfigError, ListenError } from "./errors.ts";
 import { Apps } from "./apps/apps.ts";
 import type { AppConfig } from "./apps/types.ts";
-import { IMPLICIT_FPM_APP, parseAppFlag, appRuntimeDir, checkAppTargets, checkUniqueApps, implicitFpmApp, sizeAppPools } from "./config/apps.ts";
+import { IMPLICIT_FPM_APP, appRuntimeDir, appUses, buildApp, checkAppTargets, checkUniqueApps, implicitFpmApp, sizeAppPools } from "./config/apps.ts";
 import { availableParallelism } from "node:os";
 import { lazyConnector } from "./platform/connector.ts";
 import { buildGatewayConfig, type ConfigWarn } from "./config/gateway-config.ts";
@@ -61,11 +61,12 @@ async function main(argv: readonly string[]): Promise<number> {
     });
     const appConfigs = [...flagApps, ...(file?.apps ?? [])];
     // `--site "/ ROOT php-fpm"` starts a php-fpm of its own unless an app of that name is configured.
-    const targets = [...config.routes.map((r) => r.target), ...config.balancers.flatMap((b) => b.members.map((m) => m.target))];
-    if (targets.some((t) => t.kind === "fcgi" && t.app === IMPLICIT_FPM_APP) && !appConfigs.some((a) => a.name === IMPLICIT_FPM_APP)) {
+    const uses = appUses(config);
+    if (uses.some((u) => u.app === IMPLICIT_FPM_APP) && !appConfigs.some((a) => a.name === IMPLICIT_FPM_APP)) {
       appConfigs.push(implicitFpmApp());
     }
-    checkApps(config, appConfigs);
+    checkUniqueApps(appConfigs);
+    checkAppTargets(uses, appConfigs);
     config = sizeAppPools(config, appConfigs, availableParallelism());
     // Apps first: their sockets exist before the first request is routed to them.
     apps = appConfigs.length > 0 ? await startApps(appConfigs, log) : undefined;
@@ -116,7 +117,7 @@ const DEMO_FLAG = "--internal-demo-responder";
 
 /** The demo app: this program run again as the responder, binding the socket it is given. */
 function demoApp(command: string[]): AppConfig {
-  return parseAppFlag(`demo socket=self -- ${command.map((w) => `'${w}'`).join(" ")}`);
+  return buildApp("demo", [["socket", "self"]], command, "the demo app");
 }
 
 /** Runs the demo responder on `path` until SIGTERM (the gateway's demo app). */
@@ -130,15 +131,6 @@ async function serveDemo(path: string): Promise<number> {
   });
   await server.close();
   return 0;
-}
-
-/** Names unique, and every app:NAME a route or member uses defined. */
-function checkApps(config: GatewayConfig, apps: readonly AppConfig[]): void {
-  checkUniqueApps(apps);
-  checkAppTargets([
-    ...config.routes.map((r) => ({ where: `route "${r.prefix}"`, app: r.target.kind === "fcgi" ? r.target.app : undefined })),
-    ...config.balancers.flatMap((b) => b.members.map((m) => ({ where: `balancer://${b.name} member ${m.target.text}`, app: m.target.app }))),
-  ], apps);
 }
 
 /** Creates the apps' private socket directory (0700) and starts them. */

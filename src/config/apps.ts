@@ -202,15 +202,28 @@ export function parseAppFlag(value: string, dir: string = appRuntimeDir()): AppC
   // kind=php-fpm needs no command: the gateway finds php-fpm.
   if (sep < 0 && words.slice(1).some((w) => /^kind=php-fpm$/i.test(w))) sep = words.length;
   if (sep < 1) throw new ConfigError(where, 'needs the form "NAME [key=value ...] -- COMMAND [ARG ...]"');
-  const name = wrap(where, () => checkAppName(words[0]!));
-  const d = draft();
-  for (const kv of words.slice(1, sep)) {
+  const keys = words.slice(1, sep).map((kv): readonly [string, string] => {
     const eq = kv.indexOf("=");
     if (eq <= 0) throw new ConfigError(where, `"${kv}" is not key=value (the command goes after --)`);
-    const key = kv.slice(0, eq);
-    wrap(`${where}: ${key}`, () => applyKey(d, key, kv.slice(eq + 1)));
-  }
-  return finish(name, words.slice(sep + 1), d, where, dir);
+    return [kv.slice(0, eq), kv.slice(eq + 1)];
+  });
+  return buildApp(words[0]!, keys, words.slice(sep + 1), where, dir);
+}
+
+/** An app from its name, its keys (as --app writes them) and its command words; errors name `where`. */
+export function buildApp(name: string, keys: ReadonlyArray<readonly [string, string]>, command: readonly string[], where: string, dir: string = appRuntimeDir()): AppConfig {
+  wrap(where, () => checkAppName(name));
+  const d = draft();
+  for (const [key, value] of keys) wrap(`${where}: ${key}`, () => applyKey(d, key, value));
+  return finish(name, command, d, where, dir);
+}
+
+/** Where each route and balancer member names an app (`app:NAME`), for the checks and the implicit php-fpm. */
+export function appUses(config: GatewayConfig): Array<{ readonly where: string; readonly app: string }> {
+  return [
+    ...config.routes.flatMap((r) => (r.target.kind === "fcgi" && r.target.app !== undefined ? [{ where: `route "${r.prefix}"`, app: r.target.app }] : [])),
+    ...config.balancers.flatMap((b) => b.members.flatMap((m) => (m.target.app !== undefined ? [{ where: `balancer://${b.name} member ${m.target.text}`, app: m.target.app }] : []))),
+  ];
 }
 
 /** The JSON file's `"apps": { NAME: { "command": [...], key: value, "env": { NAME: VALUE } } }`. */
@@ -243,9 +256,9 @@ export function parseAppsJson(raw: unknown, where: string, dir: string = appRunt
 }
 
 /** Every `app:NAME` a route or balancer member names must be a configured app. */
-export function checkAppTargets(targets: ReadonlyArray<{ readonly where: string; readonly app: string | undefined }>, apps: readonly AppConfig[]): void {
-  for (const t of targets) {
-    if (t.app !== undefined && !apps.some((a) => a.name === t.app)) {
+export function checkAppTargets(uses: ReadonlyArray<{ readonly where: string; readonly app: string }>, apps: readonly AppConfig[]): void {
+  for (const t of uses) {
+    if (!apps.some((a) => a.name === t.app)) {
       throw new ConfigError(t.where, `app:${t.app} is not defined (add --app "${t.app} -- COMMAND" or an "apps" entry)`);
     }
   }

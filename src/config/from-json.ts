@@ -1,7 +1,7 @@
 // A complete GatewayConfig from the JSON config alone: what the embedded gateway (an object), the fetch-handler
 // module (the PROXY_FCGI_CONFIG file) and the Workers entry (the PROXY_FCGI_CONFIG binding) start from.
 import { ConfigError } from "../errors.ts";
-import { checkAppTargets } from "./apps.ts";
+import { appUses, checkAppTargets } from "./apps.ts";
 import { buildGatewayConfig } from "./gateway-config.ts";
 import { parseJsonConfig, readJsonConfig } from "./json.ts";
 import type { JsonConfig } from "./json-types.ts";
@@ -19,6 +19,6 @@ export function configFromJson(config: string | JsonConfig, source: string): Gat
       "cannot start processes: start the application yourself and give its address (fcgi://HOST:PORT or unix:PATH|fcgi://localhost)");
   }
   const built = buildGatewayConfig({ file, ...(file.documentRoot ? { documentRoot: file.documentRoot } : {}) });
-  checkAppTargets(built.routes.map((r) => ({ where: `${source}: route "${r.prefix}"`, app: r.target.kind === "fcgi" ? r.target.app : undefined })), []);
+  checkAppTargets(appUses(built).map((u) => ({ ...u, where: `${source}: ${u.where}` })), []);
   return built;
 }
