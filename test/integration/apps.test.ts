@@ -90,6 +90,18 @@ async function getJson(url: string): Promise<{ status: number; body: Record<stri
   return { status: res.status, body: res.status === 200 ? (JSON.parse(text) as Record<string, unknown>) : null };
 }
 
+/** `count` requests one after another (`gapMs` apart), each a 200; the pids that answered them. */
+async function sequentialPids(url: string, count: number, gapMs: number): Promise<Set<unknown>> {
+  const pids = new Set<unknown>();
+  for (let i = 0; i < count; i++) {
+    const r = await getJson(url);
+    assert.equal(r.status, 200, `request ${i}`);
+    pids.add(r.body!.pid);
+    if (gapMs > 0) await sleep(gapMs);
+  }
+  return pids;
+}
+
 describeWithBackend(`supervised php-cgi on fd 0 (${runtime})`, phpCgiMissing(), () => {
   const app = (keys: string) => ["--app", `php env=${MARK} env=GREETING=hello env-allow=KEEP ${keys} -- ${PHP_CGI}`, "--site", `/ ${root} app:php`];
 
@@ -126,13 +138,7 @@ describeWithBackend(`supervised php-cgi on fd 0 (${runtime})`, phpCgiMissing(), 
   it(`max-requests: php-cgi recycles itself (exit 0) and is replaced at once${runtime === "node" ? "" : ", no back-to-back request failing"}`, async () => {
     const { p, base } = await start(app("max-requests=3"), "recycle");
     try {
-      const pids = new Set<unknown>();
-      for (let i = 0; i < 12; i++) {
-        const r = await getJson(`${base}/env.php`);
-        assert.equal(r.status, 200, `request ${i}`);
-        pids.add(r.body!.pid);
-        if (runtime === "node") await sleep(100);
-      }
+      const pids = await sequentialPids(`${base}/env.php`, 12, runtime === "node" ? 100 : 0);
       assert.ok(pids.size >= 3, `one process per 3 requests: ${[...pids]}`);
       await p.lines(/app php pid \d+ exited 0 \(recycled\): starting a new one/);
       assert.doesNotMatch(p.err, /restarting in/); // a recycle is not a crash
@@ -144,12 +150,7 @@ describeWithBackend(`supervised php-cgi on fd 0 (${runtime})`, phpCgiMissing(), 
   it("children=1 max-requests: php-cgi's own worker recycles under its master, no back-to-back request failing on any runtime", async () => {
     const { p, base } = await start(app("children=1 max-requests=3"), "recycle-workers");
     try {
-      const pids = new Set<unknown>();
-      for (let i = 0; i < 12; i++) {
-        const r = await getJson(`${base}/env.php`);
-        assert.equal(r.status, 200, `request ${i}`);
-        pids.add(r.body!.pid);
-      }
+      const pids = await sequentialPids(`${base}/env.php`, 12, 0);
       assert.ok(pids.size >= 3, `a new worker per 3 requests: ${[...pids]}`);
       assert.doesNotMatch(p.err, /exited|restarting in/); // the master stays; php-cgi replaces its worker
     } finally {
